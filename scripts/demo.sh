@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's first command: installs what is missing, builds, and runs
+# botwarden on its embedded defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+echo
+echo "== botwarden programs =="
+for p in build/sensor/botwarden-sensor build/notifier/botwarden-notifier; do
+  "$p" --version
+  "$p" --config configs/botwarden.toml
+done
