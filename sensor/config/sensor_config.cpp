@@ -17,6 +17,7 @@ SensorConfig load_sensor_config(const ConfigFile& file) {
   c.smtp_relays = s.get_prefixes("smtp_relays", {});
   if (!s.has("smtp_relays")) s.fail("smtp_relays", "required key is missing (the ISP's relay addresses; may be [])");
   c.log_level = s.get_choice("log_level", c.log_level, {"trace", "debug", "info", "warn", "error", "off"});
+  c.detect = load_detect_config(s);
   s.finish();
   return c;
 }

@@ -7,6 +7,7 @@
 
 #include "sensor/common/config.hpp"
 #include "sensor/common/ip.hpp"
+#include "sensor/config/detect_config.hpp"
 
 namespace botwarden {
 
@@ -15,6 +16,7 @@ struct SensorConfig {
   std::vector<Prefix> subscriber_prefixes;   // required: the ISP's subscriber space
   std::vector<Prefix> smtp_relays;           // required: the ISP's own relays
   std::string log_level = "info";
+  DetectConfig detect;                       // detector keys (sensor/config/detect_config.hpp)
 };
 
 // Reads and validates [sensor]; throws ConfigError naming file, line and key.
