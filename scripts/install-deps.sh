@@ -13,6 +13,8 @@ BUILD_PKGS=(
   libsqlite3-dev doctest-dev libtomlplusplus-dev libcli11-dev libspdlog-dev
   nlohmann-json3-dev libpsl-dev publicsuffix libkainjow-mustache-dev
   libcurl4-openssl-dev libsodium-dev
+  # OpenSSL for HTTPS in web/server (Boost.Asio ssl).
+  libssl-dev
 )
 TEST_PKGS=(
   tshark tcpdump python3-aiosmtpd nftables iproute2 chromium
