@@ -1,0 +1,261 @@
+// The detector engine; the model is described in docs/DETECTION.md.
+#include "engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace botwarden::detect {
+namespace {
+
+std::size_t index(events::Detector d) { return static_cast<std::size_t>(d); }
+
+Micros seconds(unsigned s) { return static_cast<Micros>(s) * kMicrosPerSecond; }
+
+std::string truncated(std::string s, std::size_t max) {
+  if (s.size() > max) s.resize(max);
+  return s;
+}
+
+}  // namespace
+
+Engine::Engine(std::string sensor_name, const DetectConfig& config, events::EventSink& sink)
+    : sensor_(std::move(sensor_name)),
+      config_(config),
+      sink_(sink),
+      classifier_(config.bad_helo),
+      snowshoe_(config.snowshoe),
+      exempt_(config.exempt_prefixes),
+      table_(config.max_tracked_subscribers),
+      upper_(std::log((1.0 - config.decision.beta) / config.decision.alpha)),
+      lower_(std::log(config.decision.beta / (1.0 - config.decision.alpha))) {
+  limits_.helo_window = seconds(config.bad_helo.window_seconds);
+  limits_.destination_window = seconds(config.direct_to_mx.window_seconds);
+}
+
+const EngineStats& Engine::stats() const {
+  stats_.evictions = table_.evictions();
+  stats_.tracked_subscribers = table_.size();
+  return stats_;
+}
+
+bool Engine::is_blocklist_refusal(const smtp::SessionRecord& r) const {
+  const bool refused = r.rejected || r.replies_5xx > 0 || r.last_reply_code >= 500;
+  if (!refused) return false;
+  std::string text = lower(r.last_reply);
+  if (!r.banner.empty() && r.banner[0] == '5') text += " " + lower(r.banner);
+  for (const auto& pattern : config_.direct_to_mx.blocklist_patterns) {
+    if (text.find(pattern) != std::string::npos) return true;
+  }
+  // A refusal naming the client's own address is about the address, not the
+  // message (cf. Zeek policy/protocols/smtp/blocklists.zeek).
+  return text.find(r.orig_h.to_string()) != std::string::npos;
+}
+
+Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behaviour::Novelty& novelty,
+                                      HeloClasses classes, bool blocklisted,
+                                      std::size_t distinct_destinations) const {
+  const auto& bh = config_.bad_helo;
+  const auto& dm = config_.direct_to_mx;
+  SessionEvidence e;
+  e.classes = classes;
+  e.blocklisted = blocklisted;
+  const bool refused = r.rejected || r.replies_5xx > 0;
+  const bool has_helo = !r.helo.empty() || r.helo_count > 0;
+
+  // bad_helo: the strongest class counts fully, further classes a quarter;
+  // a configured name repeated is one fact, so repeats weigh repeat_decay^n.
+  double strongest = 0;
+  double sum = 0;
+  bool any = false;
+  for (std::size_t c = 0; c < kHeloClassCount; ++c) {
+    const auto cls = static_cast<HeloClass>(c);
+    if (cls == HeloClass::many_helos || !classes.has(cls)) continue;
+    if (std::find(bh.classes.begin(), bh.classes.end(), to_string(cls)) == bh.classes.end()) continue;
+    any = true;
+    strongest = std::max(strongest, bh.weights[c]);
+    sum += bh.weights[c];
+  }
+  double helo = 0;
+  if (any) {
+    helo = strongest + 0.25 * (sum - strongest);
+    if (refused) helo += dm.rejection_weight;  // the receiver objected too
+    helo *= std::pow(bh.repeat_decay, static_cast<double>(novelty.helo_repeats));
+  }
+  const bool many = classes.has(HeloClass::many_helos) &&
+                    std::find(bh.classes.begin(), bh.classes.end(), "many_helos") != bh.classes.end();
+  if (many) helo += bh.weights[static_cast<std::size_t>(HeloClass::many_helos)];
+  if (!any && !many && has_helo && novelty.direct) helo = bh.good_helo_weight;
+  e.bad_helo = helo;
+
+  // direct_to_mx: only sessions to servers other than the relay count.
+  if (novelty.direct) {
+    double x = 0;
+    if (novelty.new_destination && distinct_destinations > dm.burst_destinations) {
+      x += dm.novel_destination_weight;
+    }
+    if (blocklisted) {
+      if (novelty.first_blocklist_at_destination) x += dm.blocklist_rejection_weight;
+    } else if (refused) {
+      x += dm.rejection_weight;
+    }
+    if (r.rcpt_rejected > 0) x += dm.rcpt_rejected_weight;
+    if (r.replies_4xx > 0 && !r.data_accepted) x += dm.tempfail_weight;
+    if (r.data_accepted) x += dm.accepted_weight;
+    if (any || many) x += dm.bad_helo_weight;
+    else if (has_helo) x += dm.good_helo_weight;
+    e.direct_to_mx = x;
+  }
+  return e;
+}
+
+void Engine::update_test(SubscriberState& s, events::Detector d, double llr, Micros at) {
+  auto& t = s.tests[index(d)];
+  if (t.updated > 0 && at > t.updated) {
+    const double elapsed = static_cast<double>(at - t.updated) / kMicrosPerSecond;
+    t.llr *= std::exp2(-elapsed / config_.decision.decay_half_life_seconds);
+  }
+  t.updated = std::max(t.updated, at);
+  t.llr += std::min(llr, config_.decision.max_session_llr);
+  if (t.llr <= lower_) {
+    t.llr = 0;  // declared normal: the test restarts
+    ++stats_.normal_resets;
+  }
+  t.llr = std::min(t.llr, 2 * upper_);  // so evidence fades within hours once a bot stops
+}
+
+events::DetectionEvent Engine::make_event(const std::string& key, SubscriberState& s, events::Detector d,
+                                          Micros at, Micros window_start, unsigned report_number) const {
+  const auto& b = s.behaviour;
+  events::DetectionEvent e;
+  e.id = events::make_event_id(sensor_, key, d, window_start, report_number);
+  e.ts = at;
+  e.sensor = sensor_;
+  e.subscriber = key;
+  e.address = b.last_address.to_string();
+  e.detector = d;
+  e.first_seen = b.first_seen;
+  e.last_seen = std::max(b.last_seen, at);
+  e.exempt = exempt_.contains(b.last_address);
+  auto& ev = e.evidence;
+  ev.sessions = b.sessions;
+  ev.transactions = b.transactions;
+  ev.distinct_destinations = b.distinct_destinations();
+  ev.rejections_5xx = b.rejections_5xx;
+  ev.rcpt_count = b.rcpt_count;
+  for (std::size_t c = 0; c < kHeloClassCount; ++c) {
+    if (s.helo_class_sessions[c] > 0) ev.helo_classes[to_string(static_cast<HeloClass>(c))] = s.helo_class_sessions[c];
+  }
+  ev.distinct_helos = b.distinct_helos();
+  for (const auto& h : b.sample_helos) ev.sample_helos.push_back(truncated(h, 256));
+  for (const auto& h : b.sample_destinations) ev.sample_destinations.push_back(truncated(h, 64));
+  for (const auto& h : b.sample_mailfrom_domains) ev.sample_mailfrom_domains.push_back(truncated(h, 256));
+  switch (d) {
+    case events::Detector::bad_helo:
+      ev.window_seconds = config_.bad_helo.window_seconds;
+      e.score = s.tests[index(d)].llr;
+      break;
+    case events::Detector::direct_to_mx:
+      ev.window_seconds = config_.direct_to_mx.window_seconds;
+      e.score = s.tests[index(d)].llr;
+      break;
+    case events::Detector::snowshoe:
+      ev.window_seconds = config_.snowshoe.window_seconds;
+      // The cluster is taken as sufficient evidence by itself: the flag
+      // threshold, plus whatever the subscriber's own tests hold.
+      e.score = upper_ + std::max({0.0, s.tests[0].llr, s.tests[1].llr});
+      ev.cluster_id = s.cluster_id;
+      ev.cluster_size = s.cluster_size;
+      break;
+  }
+  return e;
+}
+
+void Engine::maybe_report(const std::string& key, SubscriberState& s, events::Detector d, Micros at) {
+  auto& t = s.tests[index(d)];
+  const Micros width = seconds(config_.decision.event_window_seconds);
+  const Micros window_start = (at >= 0 ? at / width : (at - width + 1) / width) * width;
+  if (t.window_start != window_start) {
+    t.window_start = window_start;
+    t.reports = 0;
+  }
+  const auto sessions = s.behaviour.sessions;
+  if (t.reports > 0 &&
+      static_cast<double>(sessions) < config_.decision.reissue_factor * static_cast<double>(t.sessions_at_report)) {
+    return;
+  }
+  sink_.emit(make_event(key, s, d, at, window_start, t.reports));
+  ++t.reports;
+  t.sessions_at_report = sessions;
+  ++stats_.events;
+}
+
+void Engine::correlate(const std::string& key, const smtp::SessionRecord& r, Micros at) {
+  if (!config_.snowshoe.enabled || r.path != smtp::Path::direct || r.trans_depth == 0) return;
+  const auto at_sign = r.mailfrom.rfind('@');
+  if (at_sign == std::string::npos) return;  // null sender (bounces) and local parts
+  const std::string domain = lower(std::string_view(r.mailfrom).substr(at_sign + 1));
+  std::string sender = classifier_.registrable_domain(domain);
+  if (sender.empty()) sender = domain;
+  // A host naming itself in its sender's domain is its own fingerprint
+  // (branch offices of one company share a domain, not a campaign).
+  if (!r.helo.empty() && classifier_.registrable_domain(r.helo) == sender) return;
+  const auto view = snowshoe_.observe({classifier_.shape(r.helo) + "|" + sender, key, at});
+  for (const auto& member : view.newly_flagged) {
+    auto* state = table_.find(member);
+    if (!state) continue;  // evicted meanwhile
+    state->cluster_id = view.cluster_id;
+    state->cluster_size = view.size;
+    maybe_report(member, *state, events::Detector::snowshoe, at);
+  }
+}
+
+void Engine::on_session(const smtp::SessionRecord& r) {
+  ++stats_.sessions;
+  if (!r.subscriber_is_orig) {
+    ++stats_.ignored;  // the subscriber runs the server: not outgoing mail
+    return;
+  }
+  const Micros at = r.last_ts > 0 ? r.last_ts : r.ts;
+  now_ = std::max(now_, at);
+  const std::string key = behaviour::subscriber_key(r.orig_h, config_.ipv6_subscriber_prefix);
+  auto& s = table_.touch(key, at);
+
+  HeloClasses classes;
+  if (!r.helo.empty() || r.helo_count > 0) {
+    const HeloContext context{r.path, r.orig_h, config_.ipv6_subscriber_prefix, r.banner, r.rcptto};
+    classes = classifier_.classify(r.helo, context);
+  }
+  const bool blocklisted = is_blocklist_refusal(r);
+  const auto novelty = s.behaviour.observe(r, r.orig_h, blocklisted, at, limits_);
+  if (novelty.direct && novelty.helo_repeats == 0 && !r.helo.empty() &&
+      s.behaviour.distinct_direct_helos() >= config_.bad_helo.many_helos) {
+    classes.add(HeloClass::many_helos);
+  }
+  for (std::size_t c = 0; c < kHeloClassCount; ++c) {
+    if (classes.has(static_cast<HeloClass>(c))) ++s.helo_class_sessions[c];
+  }
+  const auto evidence = weigh(r, novelty, classes, blocklisted, s.behaviour.distinct_destinations());
+  update_test(s, events::Detector::bad_helo, evidence.bad_helo, at);
+  update_test(s, events::Detector::direct_to_mx, evidence.direct_to_mx, at);
+  if (s.tests[index(events::Detector::bad_helo)].llr >= upper_) {
+    maybe_report(key, s, events::Detector::bad_helo, at);
+  }
+  if (s.tests[index(events::Detector::direct_to_mx)].llr >= upper_ &&
+      s.behaviour.distinct_destinations() >= config_.direct_to_mx.min_destinations) {
+    maybe_report(key, s, events::Detector::direct_to_mx, at);
+  }
+  correlate(key, r, at);
+}
+
+void Engine::on_time(Micros now) {
+  now_ = std::max(now_, now);
+  if (now_ - last_expiry_ < 60 * kMicrosPerSecond) return;  // windows are minutes long
+  last_expiry_ = now_;
+  table_.for_each([&](const std::string&, SubscriberState& s) { s.behaviour.expire(now_, limits_); });
+  const unsigned idle = std::max({config_.bad_helo.window_seconds, config_.direct_to_mx.window_seconds,
+                                  config_.snowshoe.window_seconds, config_.decision.event_window_seconds});
+  table_.expire_idle(now_ - seconds(idle));
+  snowshoe_.expire(now_);
+}
+
+}  // namespace botwarden::detect

@@ -1,0 +1,99 @@
+// The detector engine: session records in, detection events out.
+// Per subscriber it runs one sequential probability ratio test per detector
+// (bad_helo, direct_to_mx) in the spirit of SPOT (Duan et al., "Detecting
+// spam zombies by monitoring outgoing messages"): every SMTP session is an
+// observation adding its log-likelihood ratio to Λ; Λ ≥ ln((1−β)/α) flags,
+// Λ ≤ ln(β/(1−α)) declares the subscriber normal and restarts the test.
+// Snowshoe clusters across subscribers come from SnowshoeCorrelator.
+// The pipeline calls exactly on_session() and on_time().
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "sensor/behaviour/subscriber_behaviour.hpp"
+#include "sensor/behaviour/subscriber_table.hpp"
+#include "sensor/common/ip.hpp"
+#include "sensor/config/detect_config.hpp"
+#include "sensor/detect/helo_classifier.hpp"
+#include "sensor/detect/snowshoe.hpp"
+#include "sensor/events/detection_event.hpp"
+#include "sensor/smtp/session_record.hpp"
+
+namespace botwarden::detect {
+
+struct EngineStats {
+  std::uint64_t sessions = 0;          // records received
+  std::uint64_t ignored = 0;           // subscriber was the server side
+  std::uint64_t events = 0;            // events emitted
+  std::uint64_t normal_resets = 0;     // tests that ended "normal" and restarted
+  std::uint64_t evictions = 0;         // subscribers dropped by the cap
+  std::size_t tracked_subscribers = 0;
+};
+
+// Per-detector sequential test and reporting state of one subscriber.
+struct SequentialTest {
+  double llr = 0;               // Λ
+  Micros updated = 0;           // capture time Λ was last decayed to
+  Micros window_start = -1;     // event window of the last report; -1: none yet
+  unsigned reports = 0;         // events emitted in that window
+  std::uint64_t sessions_at_report = 0;
+};
+
+struct SubscriberState {
+  behaviour::SubscriberBehaviour behaviour;
+  std::array<SequentialTest, 3> tests;  // index = events::Detector
+  std::array<std::uint64_t, kHeloClassCount> helo_class_sessions{};
+  std::string cluster_id;               // last snowshoe cluster
+  std::uint64_t cluster_size = 0;
+};
+
+class Engine {
+ public:
+  // `config` and `sink` must outlive the engine.
+  Engine(std::string sensor_name, const DetectConfig& config, events::EventSink& sink);
+
+  void on_session(const smtp::SessionRecord& record);
+  // Capture time advanced to `now`: windows expire, idle subscribers are dropped.
+  void on_time(Micros now);
+
+  const EngineStats& stats() const;
+  double flag_threshold() const { return upper_; }   // ln((1−β)/α)
+  double normal_threshold() const { return lower_; } // ln(β/(1−α))
+  const HeloClassifier& classifier() const { return classifier_; }
+
+  // The log-likelihood ratio one session adds to each test (before the
+  // per-session cap); exposed for tests and docs/DETECTION.md.
+  struct SessionEvidence {
+    HeloClasses classes;
+    bool blocklisted = false;
+    double bad_helo = 0;
+    double direct_to_mx = 0;
+  };
+
+ private:
+  SessionEvidence weigh(const smtp::SessionRecord& r, const behaviour::Novelty& novelty,
+                        HeloClasses classes, bool blocklisted, std::size_t distinct_destinations) const;
+  bool is_blocklist_refusal(const smtp::SessionRecord& r) const;
+  void update_test(SubscriberState& s, events::Detector d, double llr, Micros at);
+  void maybe_report(const std::string& key, SubscriberState& s, events::Detector d, Micros at);
+  void correlate(const std::string& key, const smtp::SessionRecord& r, Micros at);
+  events::DetectionEvent make_event(const std::string& key, SubscriberState& s, events::Detector d,
+                                    Micros at, Micros window_start, unsigned report_number) const;
+
+  std::string sensor_;
+  const DetectConfig& config_;
+  events::EventSink& sink_;
+  HeloClassifier classifier_;
+  SnowshoeCorrelator snowshoe_;
+  PrefixSet exempt_;
+  behaviour::BehaviourLimits limits_;
+  behaviour::SubscriberTable<SubscriberState> table_;
+  double upper_;
+  double lower_;
+  Micros now_ = 0;
+  Micros last_expiry_ = 0;
+  mutable EngineStats stats_;
+};
+
+}  // namespace botwarden::detect

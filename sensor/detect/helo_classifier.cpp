@@ -1,0 +1,306 @@
+// HELO/EHLO classification (RFC 5321 §4.1.1.1, §4.1.3, §4.1.2 Domain and
+// address-literal syntax; RFC 1035 §2.3.4 label and name lengths).
+#include "helo_classifier.hpp"
+
+#include <libpsl.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace botwarden::detect {
+namespace {
+
+#include "bigram_table.inc"
+
+constexpr std::array<const char*, kHeloClassCount> kNames = {
+    "ip_literal_not_own", "bare_ip", "localhost", "not_fqdn", "invalid_syntax",
+    "claims_provider", "claims_recipient_domain", "claims_server_name", "random_name", "many_helos"};
+static_assert(kNames.size() == kHeloClassNames.size());
+
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  for (;;) {
+    const auto pos = s.find(sep, start);
+    out.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
+bool is_loopback(const IpAddress& a) {
+  if (a.is_v4()) return a.bytes[0] == 127;
+  static const auto one = IpAddress::parse("::1");
+  return one && a == *one;
+}
+
+// RFC 5321 §4.1.2 Domain: labels of letters, digits and inner hyphens
+// (1-63 octets each, RFC 1035 §2.3.4), at most 255 octets in all.
+bool valid_ldh_name(std::string_view name) {
+  if (name.empty() || name.size() > 255) return false;
+  for (auto label : split(name, '.')) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    for (char c : label) {
+      if (!is_alpha(c) && !is_digit(c) && c != '-') return false;
+    }
+  }
+  return true;
+}
+
+int bigram_index(char c) { return c - 'a'; }
+
+// Letters-only token: average ln P(next|prev) over the token with its
+// boundaries, and how many of its bigrams are rare (below 0.4 %).
+bool random_letters(std::string_view token) {
+  if (token.size() < 6) return false;
+  int sum = 0;
+  int rare = 0;
+  int run = 0;
+  int longest_run = 0;
+  int prev = 26;
+  for (char c : token) {
+    const int i = bigram_index(c);
+    const int lp = kBigramLogProb[prev][i];
+    sum += lp;
+    if (lp < -550) ++rare;
+    const bool vowel = c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+    run = vowel ? 0 : run + 1;
+    longest_run = std::max(longest_run, run);
+    prev = i;
+  }
+  sum += kBigramLogProb[prev][26];
+  if (kBigramLogProb[prev][26] < -550) ++rare;
+  const int n = static_cast<int>(token.size()) + 1;
+  const double average = static_cast<double>(sum) / (100.0 * n);
+  return (rare >= 3 && rare * 4 >= n) || (rare >= 2 && average < -4.0 && longest_run >= 4) ||
+         average < -4.8;
+}
+
+// Letters and digits interleaved ("3j9k2l1pq0a", "7f3kq2l"): machine-made.
+bool random_mixed(std::string_view token) {
+  if (token.size() < 6) return false;
+  int transitions = 0;
+  for (std::size_t i = 1; i < token.size(); ++i) {
+    if (is_digit(token[i]) != is_digit(token[i - 1])) ++transitions;
+  }
+  return transitions >= 3;
+}
+
+std::string token_shape(std::string_view token) {
+  bool letters = false;
+  bool digits = false;
+  for (char c : token) {
+    if (is_digit(c)) digits = true;
+    else letters = true;
+  }
+  const char kind = letters && digits ? 'x' : digits ? 'd' : 'a';
+  return kind + std::to_string(token.size());
+}
+
+}  // namespace
+
+const char* to_string(HeloClass c) {
+  const auto i = static_cast<std::size_t>(c);
+  return i < kNames.size() ? kNames[i] : "unknown";
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+  }
+  return out;
+}
+
+void HeloClassifier::PslDeleter::operator()(psl_ctx_st* p) const { psl_free(p); }
+
+HeloClassifier::HeloClassifier(const BadHeloConfig& config) : config_(config) {
+  // The newer of the built-in list and Debian's /usr/share/publicsuffix.
+  psl_.reset(psl_latest(nullptr));
+  if (!psl_) psl_.reset(const_cast<psl_ctx_t*>(psl_builtin()));
+}
+
+HeloClassifier::~HeloClassifier() {
+  // psl_builtin() is static and must not be freed; psl_free ignores it.
+}
+
+bool HeloClassifier::known_suffix(std::string_view tld) const {
+  const std::string t(tld);
+  if (std::find(config_.extra_suffixes.begin(), config_.extra_suffixes.end(), t) !=
+      config_.extra_suffixes.end()) {
+    return true;
+  }
+  return psl_is_public_suffix2(psl_.get(), t.c_str(), PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 0;
+}
+
+std::string HeloClassifier::registrable_domain(std::string_view host) const {
+  std::string h = lower(host);
+  if (!h.empty() && h.back() == '.') h.pop_back();
+  if (!valid_ldh_name(h)) return {};
+  const auto dot = h.rfind('.');
+  if (dot == std::string::npos || !known_suffix(std::string_view(h).substr(dot + 1))) return {};
+  const char* r = psl_registrable_domain(psl_.get(), h.c_str());
+  return r ? std::string(r) : std::string();
+}
+
+bool HeloClassifier::looks_random(std::string_view host) const {
+  std::string h = lower(host);
+  if (!h.empty() && h.back() == '.') h.pop_back();
+  if (!valid_ldh_name(h)) return false;
+  // Judge only the labels the owner chose, not the public suffix.
+  const std::string reg = registrable_domain(h);
+  std::string_view chosen = h;
+  if (!reg.empty()) {
+    const auto suffix_len = reg.size() - reg.find('.') - 1;
+    chosen = std::string_view(h).substr(0, h.size() - suffix_len - 1);
+  }
+  for (auto label : split(chosen, '.')) {
+    for (auto token : split(label, '-')) {
+      const bool has_digit = std::any_of(token.begin(), token.end(), is_digit);
+      const bool has_alpha = std::any_of(token.begin(), token.end(), is_alpha);
+      if (has_digit && has_alpha && random_mixed(token)) return true;
+      if (!has_digit && has_alpha && random_letters(token)) return true;
+    }
+  }
+  return false;
+}
+
+std::string HeloClassifier::banner_host(std::string_view banner) {
+  // "220 mx.example.net ESMTP ..." or "220-mx.example.net ..." (RFC 5321 §4.2).
+  if (banner.size() < 5 || !is_digit(banner[0]) || !is_digit(banner[1]) || !is_digit(banner[2]) ||
+      (banner[3] != ' ' && banner[3] != '-')) {
+    return {};
+  }
+  auto rest = banner.substr(4);
+  const auto end = rest.find_first_of(" \t\r\n");
+  std::string host = lower(rest.substr(0, end));
+  if (!host.empty() && host.back() == '.') host.pop_back();
+  if (host.find('.') == std::string::npos || !valid_ldh_name(host)) return {};
+  return host;
+}
+
+std::string HeloClassifier::shape(std::string_view helo) const {
+  std::string h = lower(helo);
+  if (!h.empty() && h.back() == '.') h.pop_back();
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') {
+    return h.rfind("[ipv6:", 0) == 0 ? "[v6]" : "[v4]";
+  }
+  if (auto ip = IpAddress::parse(h)) return ip->is_v4() ? "v4" : "v6";
+  if (!valid_ldh_name(h)) return "invalid";
+  const std::string reg = registrable_domain(h);
+  std::string_view chosen = h;
+  std::string suffix;
+  if (!reg.empty()) {
+    suffix = reg.substr(reg.find('.') + 1);
+    chosen = std::string_view(h).substr(0, h.size() - suffix.size() - 1);
+  }
+  std::string out;
+  for (auto label : split(chosen, '.')) {
+    if (!out.empty()) out += '.';
+    bool first = true;
+    for (auto token : split(label, '-')) {
+      if (!first) out += '-';
+      first = false;
+      out += token_shape(token);
+    }
+  }
+  if (!suffix.empty()) out += "." + suffix;
+  return out;
+}
+
+HeloClasses HeloClassifier::classify(std::string_view helo, const HeloContext& context) const {
+  HeloClasses out;
+  const bool server_rules = context.path == smtp::Path::direct;
+  auto server_class = [&](HeloClass c) {
+    if (server_rules) out.add(c);
+  };
+  // Surrounding blanks are the parser's business; trim them defensively.
+  while (!helo.empty() && (helo.front() == ' ' || helo.front() == '\t')) helo.remove_prefix(1);
+  while (!helo.empty() && (helo.back() == ' ' || helo.back() == '\t' || helo.back() == '\r')) {
+    helo.remove_suffix(1);
+  }
+  if (helo.empty()) {
+    server_class(HeloClass::invalid_syntax);
+    return out;
+  }
+
+  // Address literal (RFC 5321 §4.1.3): "[192.0.2.1]" or "[IPv6:2001:db8::1]".
+  if (helo.front() == '[') {
+    std::optional<IpAddress> ip;
+    if (helo.size() > 2 && helo.back() == ']') {
+      const auto inner = helo.substr(1, helo.size() - 2);
+      if (inner.size() > 5 && lower(inner.substr(0, 5)) == "ipv6:") {
+        ip = IpAddress::parse(inner.substr(5));
+        if (ip && ip->is_v4()) ip.reset();
+      } else {
+        ip = IpAddress::parse(inner);
+        if (ip && !ip->is_v4()) ip.reset();  // IPv6 needs the "IPv6:" tag
+      }
+    }
+    if (!ip) {
+      server_class(HeloClass::invalid_syntax);
+      return out;
+    }
+    if (is_loopback(*ip)) {
+      server_class(HeloClass::localhost);
+      return out;
+    }
+    const bool own = *ip == context.client ||
+                     (!ip->is_v4() && !context.client.is_v4() &&
+                      ip->masked(context.ipv6_own_prefix) == context.client.masked(context.ipv6_own_prefix));
+    if (!own) server_class(HeloClass::ip_literal_not_own);
+    return out;
+  }
+  if (auto ip = IpAddress::parse(helo)) {
+    server_class(HeloClass::bare_ip);
+    if (is_loopback(*ip)) server_class(HeloClass::localhost);
+    return out;
+  }
+
+  std::string name = lower(helo);
+  if (name.back() == '.') name.pop_back();  // a root dot: tolerated, judged without it
+  if (name == "localhost" || name.rfind("localhost.", 0) == 0) {
+    server_class(HeloClass::localhost);
+    return out;
+  }
+  if (!valid_ldh_name(name)) {
+    server_class(HeloClass::invalid_syntax);
+    return out;
+  }
+
+  const std::string reg = registrable_domain(name);
+  if (reg.empty()) server_class(HeloClass::not_fqdn);
+
+  const std::string server = banner_host(context.banner);
+  if (!server.empty() && name == server) out.add(HeloClass::claims_server_name);
+
+  if (!reg.empty()) {
+    const bool provider =
+        std::find(config_.providers.begin(), config_.providers.end(), reg) != config_.providers.end();
+    if (provider && (server.empty() || registrable_domain(server) != reg)) {
+      out.add(HeloClass::claims_provider);
+    }
+  }
+
+  if (server_rules) {
+    for (const auto& rcpt : context.rcptto) {
+      const auto at = rcpt.rfind('@');
+      if (at == std::string::npos) continue;
+      std::string domain = lower(std::string_view(rcpt).substr(at + 1));
+      if (!domain.empty() && domain.back() == '>') domain.pop_back();
+      if (domain.empty()) continue;
+      if (name == domain || name == registrable_domain(domain)) {
+        out.add(HeloClass::claims_recipient_domain);
+        break;
+      }
+    }
+    if (looks_random(name)) out.add(HeloClass::random_name);
+  }
+  return out;
+}
+
+}  // namespace botwarden::detect

@@ -1,0 +1,164 @@
+// HELO classes (RFC 5321 §4.1.1.1, §4.1.3), judged by where the session goes.
+#include <doctest/doctest.h>
+
+#include "records.hpp"
+#include "sensor/detect/helo_classifier.hpp"
+
+using namespace botwarden;
+using namespace botwarden::detect;
+
+namespace {
+
+const BadHeloConfig kConfig;
+
+std::vector<std::string> classes_of(const std::string& helo, smtp::Path path = smtp::Path::direct,
+                                    const char* client = "100.64.1.2",
+                                    const std::string& banner = "220 mx1.receiver.net ESMTP Postfix",
+                                    std::vector<std::string> rcpt = {"bob@example.org"}) {
+  static const HeloClassifier classifier(kConfig);
+  const HeloContext context{path, testing::ip(client), 64, banner, rcpt};
+  const auto set = classifier.classify(helo, context);
+  std::vector<std::string> out;
+  for (std::size_t c = 0; c < kHeloClassCount; ++c) {
+    if (set.has(static_cast<HeloClass>(c))) out.emplace_back(to_string(static_cast<HeloClass>(c)));
+  }
+  return out;
+}
+
+using V = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("an address literal of someone else's address to a foreign MX is ip_literal_not_own") {
+  CHECK(classes_of("[192.0.2.99]") == V{"ip_literal_not_own"});
+  CHECK(classes_of("[IPv6:2001:db8:9::1]", smtp::Path::direct, "2001:db8:1000:1200::5") ==
+        V{"ip_literal_not_own"});
+}
+
+TEST_CASE("the client's own address literal is what RFC 5321 asks for") {
+  CHECK(classes_of("[100.64.1.2]").empty());
+  // An IPv6 host's privacy address rotates inside its /64: any address there is its own.
+  CHECK(classes_of("[IPv6:2001:db8:1000:1200::abcd]", smtp::Path::direct, "2001:db8:1000:1200::5").empty());
+}
+
+TEST_CASE("a mail client's HELO to the relay or a submission port is judged by client conventions") {
+  for (auto path : {smtp::Path::relay, smtp::Path::submission}) {
+    CAPTURE(static_cast<int>(path));
+    CHECK(classes_of("[100.64.1.2]", path).empty());
+    CHECK(classes_of("[192.168.1.10]", path).empty());  // behind the home router's NAT
+    CHECK(classes_of("DESKTOP-ABC123", path).empty());
+    CHECK(classes_of("DESKTOP-7F3KQ2L", path).empty());
+    CHECK(classes_of("Johns-MacBook-Pro.local", path).empty());
+    CHECK(classes_of("localhost", path).empty());
+    CHECK(classes_of("John_PC", path).empty());
+  }
+}
+
+TEST_CASE("a bare address without brackets is bare_ip") {
+  CHECK(classes_of("192.0.2.99") == V{"bare_ip"});
+  CHECK(classes_of("100.64.1.2") == V{"bare_ip"});
+  CHECK(classes_of("2001:db8::1") == V{"bare_ip"});
+}
+
+TEST_CASE("localhost in any spelling is localhost") {
+  CHECK(classes_of("localhost") == V{"localhost"});
+  CHECK(classes_of("LOCALHOST.localdomain") == V{"localhost"});
+  CHECK(classes_of("[127.0.0.1]") == V{"localhost"});
+  CHECK(classes_of("[IPv6:::1]") == V{"localhost"});
+  CHECK(classes_of("127.0.0.1") == V{"bare_ip", "localhost"});
+}
+
+TEST_CASE("a single label or a name without a registrable domain is not_fqdn") {
+  CHECK(classes_of("EXCH01") == V{"not_fqdn"});
+  CHECK(classes_of("mail.local") == V{"not_fqdn"});
+  CHECK(classes_of("server.lan") == V{"not_fqdn"});
+  CHECK(classes_of("nas.home") == V{"not_fqdn"});
+  CHECK(classes_of("mail.localdomain") == V{"not_fqdn"});
+  CHECK(classes_of("co.uk") == V{"not_fqdn"});
+  CHECK(classes_of("com") == V{"not_fqdn"});
+}
+
+TEST_CASE("names outside RFC 5321 Domain syntax are invalid_syntax") {
+  CHECK(classes_of("") == V{"invalid_syntax"});
+  CHECK(classes_of("mail_server.smith.com") == V{"invalid_syntax"});
+  CHECK(classes_of("-mail.smith.com") == V{"invalid_syntax"});
+  CHECK(classes_of("mail..smith.com") == V{"invalid_syntax"});
+  CHECK(classes_of("mail smith.com") == V{"invalid_syntax"});
+  CHECK(classes_of(std::string(64, 'a') + ".com") == V{"invalid_syntax"});
+  CHECK(classes_of("[300.1.1.1]") == V{"invalid_syntax"});
+  CHECK(classes_of("[2001:db8::1]") == V{"invalid_syntax"});  // IPv6 needs the "IPv6:" tag
+  CHECK(classes_of("[192.0.2.1") == V{"invalid_syntax"});
+  CHECK(classes_of(std::string("ma\xffil.com", 8)) == V{"invalid_syntax"});
+}
+
+TEST_CASE("claiming a big provider's name is claims_provider unless talking to that provider") {
+  CHECK(classes_of("gmail.com") == V{"claims_provider"});
+  CHECK(classes_of("mail-qk1-f172.google.com") == V{"claims_provider"});
+  CHECK(classes_of("outlook.com") == V{"claims_provider"});
+  CHECK(classes_of("gmail.com", smtp::Path::submission, "100.64.1.2", "220 smtp.gmail.com ESMTP").empty());
+  CHECK(classes_of("gmail.com", smtp::Path::relay) == V{"claims_provider"});
+}
+
+TEST_CASE("the recipient's domain as HELO is claims_recipient_domain") {
+  CHECK(classes_of("example.org") == V{"claims_recipient_domain"});
+  CHECK(classes_of("shop.co.uk", smtp::Path::direct, "100.64.1.2", "220 mx.x.net ESMTP", {"a@sales.shop.co.uk"}) ==
+        V{"claims_recipient_domain"});
+  // A host inside the recipient's domain is not the domain itself.
+  CHECK(classes_of("mail.example.org").empty());
+}
+
+TEST_CASE("the receiving MX's own name from its banner is claims_server_name") {
+  CHECK(classes_of("mx1.receiver.net") == V{"claims_server_name"});
+  CHECK(classes_of("MX1.Receiver.NET.") == V{"claims_server_name"});
+  CHECK(classes_of("mx1.receiver.net", smtp::Path::relay, "100.64.1.2", "220 mx1.receiver.net ESMTP") ==
+        V{"claims_server_name"});
+  CHECK(classes_of("mx2.receiver.net").empty());
+}
+
+TEST_CASE("random-looking names are random_name") {
+  CHECK(classes_of("xkqjzvbw.com") == V{"random_name"});
+  CHECK(classes_of("qzxvbnmt.info") == V{"random_name"});
+  CHECK(classes_of("WIN-3J9K2L1PQ0A") == V{"not_fqdn", "random_name"});
+  CHECK(classes_of("DESKTOP-7F3KQ2L") == V{"not_fqdn", "random_name"});
+  CHECK(classes_of("a3f9c2e1b7.net") == V{"random_name"});
+}
+
+TEST_CASE("real host names are not random_name") {
+  for (const char* name :
+       {"mail.smithplumbing.com", "smtp.kanzlei-mueller.de", "mx01.bakery.co.uk", "mail.brzezinski.pl",
+        "a23-45-67-89.deploy.static.akamaitechnologies.com", "cpe-98-76-54-32.nyc.res.rr.com",
+        "mail.schmidt-steuerberater.de", "srv01.architekten-koeln.de", "mail.greenvalleyfarms.com",
+        "exchange.lawfirm.com", "mx.tsvetkov.ru", "mail.nguyen-photography.com", "smtp.hetzner.de",
+        "mail.worcestershire-dental.co.uk", "postfix.raspberrypi.myfritz.net", "mail.xyz",
+        "mail.smithplumbing.example"}) {
+    CAPTURE(name);
+    CHECK(classes_of(name).empty());
+  }
+}
+
+TEST_CASE("registrable domains follow the Public Suffix List") {
+  const HeloClassifier c(kConfig);
+  CHECK(c.registrable_domain("mail.foo.co.uk") == "foo.co.uk");
+  CHECK(c.registrable_domain("MX.Example.COM.") == "example.com");
+  CHECK(c.registrable_domain("mail.local") == "");
+  CHECK(c.registrable_domain("com") == "");
+  CHECK(c.registrable_domain("mail.smith.example") == "smith.example");  // extra_suffixes
+}
+
+TEST_CASE("a name's shape keeps the public suffix and the pattern of the rest") {
+  const HeloClassifier c(kConfig);
+  CHECK(c.shape("xkqjzvbw.com") == "a8.com");
+  CHECK(c.shape("WIN-3J9K2L1PQ0A") == "a3-x11");
+  CHECK(c.shape("mail7.shop.co.uk") == "x5.a4.co.uk");
+  CHECK(c.shape("[192.0.2.1]") == "[v4]");
+  CHECK(c.shape("[IPv6:2001:db8::1]") == "[v6]");
+  CHECK(c.shape("192.0.2.1") == "v4");
+  CHECK(c.shape("bad_name") == "invalid");
+}
+
+TEST_CASE("the banner's host name is the first word after the code") {
+  CHECK(HeloClassifier::banner_host("220 mx.google.com ESMTP x12si") == "mx.google.com");
+  CHECK(HeloClassifier::banner_host("220-MX1.Example.NET. ESMTP") == "mx1.example.net");
+  CHECK(HeloClassifier::banner_host("220 ESMTP ready") == "");
+  CHECK(HeloClassifier::banner_host("554") == "");
+}
