@@ -46,7 +46,58 @@ std::string one_line(std::string_view s) {
   return out;
 }
 
+constexpr std::string_view kCrockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
 }  // namespace
+
+std::string incident_code(std::int64_t incident_id, std::string_view token) {
+  std::string id;
+  auto v = static_cast<std::uint64_t>(incident_id < 0 ? 0 : incident_id);
+  do {
+    id.insert(id.begin(), kCrockford[v % 32]);
+    v /= 32;
+  } while (v != 0);
+  while (id.size() < 4) id.insert(id.begin(), '0');
+  // Check: 20 bits of FNV-1a over the token (secret, random): not guessable
+  // from the id alone, stable for the incident.
+  std::uint32_t h = 2166136261u;
+  for (char c : token) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 16777619u;
+  }
+  std::string check;
+  for (int i = 0; i < 4; ++i) {
+    check += kCrockford[h % 32];
+    h /= 32;
+  }
+  return "BW-" + id + "-" + check;
+}
+
+std::optional<ParsedIncidentCode> parse_incident_code(std::string_view code) {
+  const auto normal = [](char c) -> char {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c == 'O') return '0';
+    if (c == 'I' || c == 'L') return '1';
+    return c;
+  };
+  std::string s;
+  for (char c : code) s += normal(c);
+  if (s.size() < 12 || s.rfind("BW-", 0) != 0) return std::nullopt;
+  const auto dash = s.rfind('-');
+  if (dash <= 3 || s.size() - dash - 1 != 4) return std::nullopt;
+  ParsedIncidentCode out;
+  const std::string_view id = std::string_view(s).substr(3, dash - 3);
+  if (id.size() > 12) return std::nullopt;
+  for (char c : id) {
+    const auto digit = kCrockford.find(c);
+    if (digit == std::string_view::npos) return std::nullopt;
+    out.incident_id = out.incident_id * 32 + static_cast<std::int64_t>(digit);
+  }
+  out.check = s.substr(dash + 1);
+  for (char c : out.check)
+    if (kCrockford.find(c) == std::string_view::npos) return std::nullopt;
+  return out;
+}
 
 data template_data(const NoticeSettings& settings, const NoticeData& d, const std::string& language) {
   if (!is_token(d.cleanup_token)) throw MessageError("cleanup token must be 1-128 of A-Z a-z 0-9 - _");

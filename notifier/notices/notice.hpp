@@ -5,6 +5,8 @@
 // escaped; never a header. The notice never asks for credentials (RFC 6561 §7).
 #pragma once
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -56,6 +58,19 @@ struct ComposedNotice {
 // TemplateError never (templates are checked when loaded).
 ComposedNotice compose_notice(const TemplateCatalog& templates, const NoticeSettings& settings,
                               const NoticeData& data, Micros now);
+
+// The human-checkable incident code, "BW-" + the incident id in Crockford
+// base32 (at least 4 characters) + "-" + 4 check characters derived from the
+// incident's secret token: "BW-000Z-9XPD". Someone holding a notice can quote
+// it; the ISP's site verifies it with parse_incident_code + find_incident.
+std::string incident_code(std::int64_t incident_id, std::string_view token);
+struct ParsedIncidentCode {
+  std::int64_t incident_id = 0;
+  std::string check;  // compare with incident_code(id, token)
+};
+// Accepts lower case and the Crockford look-alikes (O->0, I/L->1); nullopt
+// when it is not a code.
+std::optional<ParsedIncidentCode> parse_incident_code(std::string_view code);
 
 // The template data compose_notice renders (exposed for template previews).
 kainjow::mustache::data template_data(const NoticeSettings& settings, const NoticeData& data,
