@@ -17,7 +17,7 @@ BUILD_PKGS=(
   libssl-dev
 )
 TEST_PKGS=(
-  tshark tcpdump python3-aiosmtpd nftables iproute2 chromium
+  tshark tcpdump python3-aiosmtpd nftables ipset iproute2 chromium
   clang-14 libfuzzer-14-dev libclang-rt-14-dev valgrind libndpi-bin wrk nginx-light
   sqlite3 curl
 )
