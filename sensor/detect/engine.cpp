@@ -53,7 +53,8 @@ bool Engine::is_blocklist_refusal(const smtp::SessionRecord& r) const {
 
 Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behaviour::Novelty& novelty,
                                       HeloClasses classes, bool blocklisted,
-                                      std::size_t distinct_destinations) const {
+                                      std::size_t distinct_destinations,
+                                      std::size_t distinct_direct_helos) const {
   const auto& bh = config_.bad_helo;
   const auto& dm = config_.direct_to_mx;
   SessionEvidence e;
@@ -76,15 +77,19 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
     sum += bh.weights[c];
   }
   double helo = 0;
+  const double repeat = std::pow(bh.repeat_decay, static_cast<double>(novelty.helo_repeats));
   if (any) {
     helo = strongest + 0.25 * (sum - strongest);
     if (refused) helo += dm.rejection_weight;  // the receiver objected too
-    helo *= std::pow(bh.repeat_decay, static_cast<double>(novelty.helo_repeats));
+    helo *= repeat;
   }
   const bool many = classes.has(HeloClass::many_helos) &&
                     std::find(bh.classes.begin(), bh.classes.end(), "many_helos") != bh.classes.end();
   if (many) helo += bh.weights[static_cast<std::size_t>(HeloClass::many_helos)];
-  if (!any && !many && has_helo && novelty.direct) helo = bh.good_helo_weight;
+  // A plausible name is evidence of a configured server, unless the
+  // subscriber already uses many names on the direct path.
+  const bool many_names = distinct_direct_helos >= bh.many_helos;
+  if (!any && !many && has_helo && novelty.direct && !many_names) helo = bh.good_helo_weight;
   e.bad_helo = helo;
 
   // direct_to_mx: only sessions to servers other than the relay count.
@@ -101,8 +106,9 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
     if (r.rcpt_rejected > 0) x += dm.rcpt_rejected_weight;
     if (r.replies_4xx > 0 && !r.data_accepted) x += dm.tempfail_weight;
     if (r.data_accepted) x += dm.accepted_weight;
-    if (any || many) x += dm.bad_helo_weight;
-    else if (has_helo) x += dm.good_helo_weight;
+    if (any) x += dm.bad_helo_weight * repeat;
+    if (many) x += dm.bad_helo_weight;
+    if (!any && !many && has_helo && !many_names) x += dm.good_helo_weight;
     e.direct_to_mx = x;
   }
   return e;
@@ -234,7 +240,8 @@ void Engine::on_session(const smtp::SessionRecord& r) {
   for (std::size_t c = 0; c < kHeloClassCount; ++c) {
     if (classes.has(static_cast<HeloClass>(c))) ++s.helo_class_sessions[c];
   }
-  const auto evidence = weigh(r, novelty, classes, blocklisted, s.behaviour.distinct_destinations());
+  const auto evidence = weigh(r, novelty, classes, blocklisted, s.behaviour.distinct_destinations(),
+                              s.behaviour.distinct_direct_helos());
   update_test(s, events::Detector::bad_helo, evidence.bad_helo, at);
   update_test(s, events::Detector::direct_to_mx, evidence.direct_to_mx, at);
   if (s.tests[index(events::Detector::bad_helo)].llr >= upper_) {

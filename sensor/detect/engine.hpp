@@ -73,7 +73,8 @@ class Engine {
 
  private:
   SessionEvidence weigh(const smtp::SessionRecord& r, const behaviour::Novelty& novelty,
-                        HeloClasses classes, bool blocklisted, std::size_t distinct_destinations) const;
+                        HeloClasses classes, bool blocklisted, std::size_t distinct_destinations,
+                        std::size_t distinct_direct_helos) const;
   bool is_blocklist_refusal(const smtp::SessionRecord& r) const;
   void update_test(SubscriberState& s, events::Detector d, double llr, Micros at);
   void maybe_report(const std::string& key, SubscriberState& s, events::Detector d, Micros at);

@@ -1,0 +1,310 @@
+// The detector engine on session records: what must flag, what must not.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <set>
+
+#include "records.hpp"
+#include "sensor/detect/engine.hpp"
+
+using namespace botwarden;
+using namespace botwarden::testing;
+using events::Detector;
+
+namespace {
+
+struct Collect : events::EventSink {
+  std::vector<events::DetectionEvent> events;
+  void emit(const events::DetectionEvent& e) override { events.push_back(e); }
+  std::size_t count(Detector d) const {
+    std::size_t n = 0;
+    for (const auto& e : events) n += e.detector == d;
+    return n;
+  }
+};
+
+struct Harness {
+  DetectConfig config;
+  Collect sink;
+  std::unique_ptr<detect::Engine> engine;
+  explicit Harness(DetectConfig c = {}) : config(std::move(c)) {
+    engine = std::make_unique<detect::Engine>("sensor1", config, sink);
+  }
+  void feed(const smtp::SessionRecord& r) {
+    engine->on_time(r.ts);
+    engine->on_session(r);
+  }
+};
+
+constexpr Micros kSecond = kMicrosPerSecond;
+
+}  // namespace
+
+TEST_CASE("the thresholds are Wald's: ln((1-beta)/alpha) and ln(beta/(1-alpha))") {
+  Harness h;
+  CHECK(h.engine->flag_threshold() == doctest::Approx(std::log(0.99 / 0.001)));
+  CHECK(h.engine->normal_threshold() == doctest::Approx(std::log(0.01 / 0.999)));
+}
+
+TEST_CASE("a bot saying someone else's address literal to foreign MX servers flags bad_helo within a minute") {
+  Harness h;
+  for (unsigned i = 0; i < 20; ++i) h.feed(delivery("100.64.3.4", mx(i), "[192.0.2.99]", kT0 + i * 3 * kSecond));
+  // Flagged once, re-issued each time the sessions doubled.
+  REQUIRE(h.sink.count(Detector::bad_helo) == 3);
+  CHECK(h.sink.events.at(1).evidence.sessions == 2 * h.sink.events.at(0).evidence.sessions);
+  const auto& e = h.sink.events.front();
+  CHECK(e.detector == Detector::bad_helo);
+  CHECK(e.subscriber == "100.64.3.4");
+  CHECK(e.address == "100.64.3.4");
+  CHECK(e.ts - kT0 <= 60 * kSecond);
+  CHECK(e.score >= h.engine->flag_threshold());
+  CHECK(e.evidence.helo_classes.at("ip_literal_not_own") >= 3);
+  CHECK(e.evidence.sample_helos == std::vector<std::string>{"[192.0.2.99]"});
+  CHECK_FALSE(e.exempt);
+}
+
+TEST_CASE("one odd session never flags, however bad") {
+  Harness h;
+  auto r = blocklisted("100.64.3.5", mx(1), "mx.203.0.113.2.example.net", kT0);
+  r.helo = "[10.9.9.9]";
+  h.feed(r);
+  CHECK(h.sink.events.empty());
+}
+
+TEST_CASE("claiming the receiving server's own name flags in a few sessions") {
+  Harness h;
+  for (unsigned i = 0; i < 5; ++i) {
+    auto r = delivery("100.64.3.6", mx(i), "", kT0 + i * kSecond);
+    r.helo = detect::HeloClassifier::banner_host(r.banner);
+    h.feed(r);
+  }
+  REQUIRE(h.sink.count(Detector::bad_helo) >= 1);
+  CHECK(h.sink.events.at(0).evidence.sessions <= 3);
+  CHECK(h.sink.events.at(0).evidence.helo_classes.at("claims_server_name") == h.sink.events.at(0).evidence.sessions);
+}
+
+TEST_CASE("a mail client saying its own address literal to the relay never flags") {
+  Harness h;
+  for (unsigned i = 0; i < 300; ++i) h.feed(submission("100.64.1.2", "[100.64.1.2]", kT0 + i * 20 * kSecond));
+  CHECK(h.sink.events.empty());
+}
+
+TEST_CASE("Windows and Mac names to the relay or submission ports never flag") {
+  Harness h;
+  for (unsigned i = 0; i < 200; ++i) {
+    h.feed(submission("100.64.1.3", "DESKTOP-ABC123", kT0 + i * 10 * kSecond, smtp::Path::submission));
+    h.feed(submission("100.64.1.4", "Johns-MacBook-Pro.local", kT0 + i * 10 * kSecond));
+    h.feed(submission("100.64.1.5", "localhost", kT0 + i * 10 * kSecond, smtp::Path::submission));
+  }
+  CHECK(h.sink.events.empty());
+}
+
+TEST_CASE("a business MTA with a proper FQDN delivering to many MX servers never flags") {
+  Harness h;
+  for (unsigned i = 0; i < 2000; ++i) {
+    auto r = delivery("100.64.2.10", mx(i % 600), "mail.smithplumbing.com", kT0 + i * 15 * kSecond);
+    if (i % 40 == 0) {  // a few recipients unknown, a few greylisted
+      r.rcpt_rejected = 1;
+      r.replies_5xx = 1;
+      r.last_reply = "550 5.1.1 <x@example.org>: Recipient address rejected: User unknown";
+      r.last_reply_code = 550;
+      r.data_accepted = false;
+      r.rejected = true;
+    } else if (i % 25 == 0) {
+      r.replies_4xx = 1;
+      r.last_reply = "450 4.2.0 <x@example.org>: Recipient address rejected: Greylisted";
+      r.data_accepted = false;
+    }
+    h.feed(r);
+  }
+  CHECK(h.sink.events.empty());
+}
+
+TEST_CASE("a business MTA with a sloppy single-label HELO, sending all day, never flags") {
+  Harness h;
+  for (unsigned i = 0; i < 3000; ++i) {
+    h.feed(delivery("100.64.2.11", mx(i % 300), "EXCH01", kT0 + i * 28 * kSecond));
+    h.feed(delivery("100.64.2.12", mx(i % 200), "mail.local", kT0 + i * 28 * kSecond));
+  }
+  CHECK(h.sink.events.empty());
+}
+
+TEST_CASE("a mailing-list server's burst to hundreds of MX servers never flags") {
+  Harness h;
+  for (unsigned i = 0; i < 5000; ++i) {
+    auto r = delivery("100.64.2.20", mx(i % 900), "lists.oakridge-gardeners.org", kT0 + i * 200'000,
+                      "list-bounces@oakridge-gardeners.org", "member" + std::to_string(i) + "@example.org");
+    if (i % 17 == 0) {
+      r.replies_4xx = 1;
+      r.data_accepted = false;
+      r.last_reply = "451 4.7.1 Please try again later";
+    }
+    h.feed(r);
+  }
+  CHECK(h.sink.events.empty());
+}
+
+TEST_CASE("a home server sending a few mails directly never flags") {
+  Harness h;
+  for (unsigned i = 0; i < 30; ++i) {
+    h.feed(delivery("100.64.2.30", mx(i % 5), "mail.nguyen-family.net", kT0 + i * 3600 * kSecond,
+                    "tuan@nguyen-family.net"));
+  }
+  CHECK(h.sink.events.empty());
+}
+
+TEST_CASE("a direct-to-MX burst refused by blocklists flags direct_to_mx") {
+  Harness h;
+  for (unsigned i = 0; i < 40; ++i) {
+    const auto at = kT0 + i * 2 * kSecond;
+    if (i % 2 == 0) h.feed(blocklisted("100.64.3.7", mx(i), "mail.greenvalleyfarms.com", at));
+    else h.feed(delivery("100.64.3.7", mx(i), "mail.greenvalleyfarms.com", at));
+  }
+  REQUIRE(h.sink.count(Detector::direct_to_mx) >= 1);
+  const auto& e = h.sink.events.front();
+  CHECK(e.detector == Detector::direct_to_mx);
+  CHECK(e.evidence.distinct_destinations >= 4);
+  CHECK(e.evidence.rejections_5xx >= 2);
+  CHECK(e.ts - kT0 <= 60 * kSecond);
+  CHECK(e.evidence.sample_destinations.size() == std::min<std::uint64_t>(10, e.evidence.distinct_destinations));
+}
+
+TEST_CASE("one blocklisting server refusing again and again is one piece of evidence") {
+  Harness h;
+  for (unsigned i = 0; i < 100; ++i) h.feed(blocklisted("100.64.3.8", mx(1), "mail.example.com", kT0 + i * 60 * kSecond));
+  CHECK(h.sink.count(Detector::direct_to_mx) == 0);
+}
+
+TEST_CASE("many different HELOs from one subscriber to foreign MX servers flag") {
+  Harness h;
+  const char* names[] = {"mail.alpha-one.com", "smtp.bravo-shop.net", "mx.charlie-foods.org",
+                         "relay.delta-autos.com", "out.echo-travel.net", "mail.foxtrot-bank.com",
+                         "smtp.golf-club.org", "mx.hotel-berlin.de"};
+  for (unsigned i = 0; i < 16; ++i) h.feed(delivery("100.64.3.9", mx(i), names[i % 8], kT0 + i * 5 * kSecond));
+  REQUIRE(h.sink.count(Detector::bad_helo) >= 1);
+  CHECK(h.sink.events.at(0).evidence.helo_classes.at("many_helos") >= 2);
+}
+
+TEST_CASE("a snowshoe group of small senders sharing a fingerprint flags every member") {
+  Harness h;
+  for (unsigned m = 0; m < 6; ++m) {
+    const std::string client = "100.64.4." + std::to_string(m + 1);
+    const std::string helo = std::string("mail.") + static_cast<char>('a' + m) + "bcdefgh.com";
+    for (unsigned k = 0; k < 2; ++k) {
+      h.feed(delivery(client.c_str(), mx(m * 2 + k), helo, kT0 + (m * 120 + k * 30) * kSecond,
+                      "offers" + std::to_string(m) + "@cheap-deals.biz"));
+    }
+  }
+  REQUIRE(h.sink.count(Detector::snowshoe) == 6);
+  std::set<std::string> members;
+  for (const auto& e : h.sink.events) {
+    CHECK(e.detector == Detector::snowshoe);
+    CHECK(e.evidence.cluster_id.value().size() == 16);
+    CHECK(e.evidence.cluster_size.value() >= 5);
+    CHECK(e.evidence.cluster_id == h.sink.events.front().evidence.cluster_id);
+    members.insert(e.subscriber);
+  }
+  CHECK(members.size() == 6);
+}
+
+TEST_CASE("four look-alike senders are below the snowshoe cluster size") {
+  Harness h;
+  for (unsigned m = 0; m < 4; ++m) {
+    const std::string client = "100.64.4." + std::to_string(m + 1);
+    h.feed(delivery(client.c_str(), mx(m), "mail.abcdefgh.com", kT0 + m * kSecond, "x@cheap-deals.biz"));
+  }
+  CHECK(h.sink.events.empty());
+}
+
+TEST_CASE("business MTAs sending as their own domains never form a snowshoe cluster") {
+  Harness h;
+  for (unsigned m = 0; m < 50; ++m) {
+    const std::string client = "100.64.5." + std::to_string(m + 1);
+    const std::string domain = "firm" + std::to_string(m) + ".com";
+    for (unsigned k = 0; k < 3; ++k) {
+      h.feed(delivery(client.c_str(), mx(k), "mail." + domain, kT0 + (m + k * 60) * kSecond, "info@" + domain));
+    }
+    // ... and bounces with the null sender
+    h.feed(delivery(client.c_str(), mx(7), "mail." + domain, kT0 + (m + 400) * kSecond, ""));
+  }
+  CHECK(h.sink.events.empty());
+}
+
+TEST_CASE("an IPv6 subscriber is its /64 however often the privacy address rotates") {
+  Harness h;
+  for (unsigned i = 0; i < 20; ++i) {
+    const std::string client = "2001:db8:1000:1200:" + std::to_string(1000 + i) + "::9";
+    h.feed(delivery(client.c_str(), mx(i), "[IPv6:2001:db8:dead::1]", kT0 + i * 2 * kSecond));
+  }
+  REQUIRE(h.sink.count(Detector::bad_helo) >= 1);
+  CHECK(h.sink.events.at(0).subscriber == "2001:db8:1000:1200::/64");
+  CHECK(h.engine->stats().tracked_subscribers == 1);
+}
+
+TEST_CASE("the IPv6 subscriber prefix length is configurable") {
+  DetectConfig c;
+  c.ipv6_subscriber_prefix = 56;
+  Harness h(c);
+  for (unsigned i = 0; i < 20; ++i) {
+    const std::string client = "2001:db8:1000:12" + std::to_string(10 + i) + "::9";
+    h.feed(delivery(client.c_str(), mx(i), "[IPv6:2001:db8:dead::1]", kT0 + i * 2 * kSecond));
+  }
+  REQUIRE(h.sink.count(Detector::bad_helo) >= 1);
+  CHECK(h.sink.events.at(0).subscriber == "2001:db8:1000:1200::/56");
+}
+
+TEST_CASE("an exempt subscriber's events are emitted with exempt: true") {
+  DetectConfig c;
+  c.exempt_prefixes = {*Prefix::parse("100.64.9.0/24")};
+  Harness h(c);
+  for (unsigned i = 0; i < 20; ++i) h.feed(delivery("100.64.9.9", mx(i), "localhost", kT0 + i * kSecond));
+  REQUIRE(h.sink.events.size() >= 1);
+  for (const auto& e : h.sink.events) CHECK(e.exempt);
+}
+
+TEST_CASE("ids are deterministic, and a grown detection gets a new one") {
+  std::vector<std::string> first_run;
+  for (int run = 0; run < 2; ++run) {
+    Harness h;
+    for (unsigned i = 0; i < 100; ++i) h.feed(delivery("100.64.3.4", mx(i), "[192.0.2.99]", kT0 + i * kSecond));
+    std::vector<std::string> ids;
+    for (const auto& e : h.sink.events) ids.push_back(e.id);
+    if (run == 0) first_run = ids;
+    else CHECK(ids == first_run);
+  }
+  // Flagged at session n, re-issued when sessions doubled: 2n, 4n, ...
+  REQUIRE(first_run.size() >= 5);
+  CHECK(std::set<std::string>(first_run.begin(), first_run.end()).size() == first_run.size());
+  CHECK(first_run.at(0) == events::make_event_id("sensor1", "100.64.3.4", Detector::bad_helo,
+                                                 kT0 / (86400 * kSecond) * 86400 * kSecond, 0));
+}
+
+TEST_CASE("the subscriber cap evicts the least recently active") {
+  DetectConfig c;
+  c.max_tracked_subscribers = 16;
+  Harness h(c);
+  for (unsigned i = 0; i < 100; ++i) {
+    const std::string client = "100.64.6." + std::to_string(i + 1);
+    h.feed(submission(client.c_str(), "[100.64.6.1]", kT0 + i * kSecond));
+  }
+  CHECK(h.engine->stats().tracked_subscribers == 16);
+  CHECK(h.engine->stats().evictions == 84);
+}
+
+TEST_CASE("sessions where the subscriber is the server are not its outgoing mail") {
+  Harness h;
+  for (unsigned i = 0; i < 20; ++i) {
+    auto r = delivery("100.64.3.4", mx(i), "[192.0.2.99]", kT0 + i * kSecond);
+    r.subscriber_is_orig = false;
+    h.feed(r);
+  }
+  CHECK(h.sink.events.empty());
+  CHECK(h.engine->stats().ignored == 20);
+}
+
+TEST_CASE("windows expire: idle subscribers are forgotten") {
+  Harness h;
+  h.feed(delivery("100.64.3.4", mx(1), "mail.example.com", kT0));
+  h.engine->on_time(kT0 + 2 * 86400 * kSecond);
+  CHECK(h.engine->stats().tracked_subscribers == 0);
+}
