@@ -1,34 +1,121 @@
-// botwarden-sensor: wiring only (CLI -> config -> pipeline).
+// botwarden-sensor: wiring only (CLI -> config -> capture -> pipeline -> sinks).
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <iostream>
+#include <memory>
 
 #include "botwarden/version.hpp"
+#include "sensor/capture/capture.hpp"
 #include "sensor/common/log.hpp"
 #include "sensor/config/sensor_config.hpp"
+#include "sensor/pipeline/pipeline.hpp"
+#include "sensor/pipeline/run.hpp"
+#include "sensor/smtp/session_log.hpp"
+
+namespace {
+
+botwarden::pipeline::PipelineConfig pipeline_config(const botwarden::SensorConfig& cfg) {
+  botwarden::pipeline::PipelineConfig p;
+  p.subscribers = botwarden::PrefixSet(cfg.subscriber_prefixes);
+  p.relays = botwarden::PrefixSet(cfg.smtp_relays);
+  p.max_flows = static_cast<std::size_t>(cfg.flows.max_flows);
+  p.flow_idle_timeout = cfg.flows.flow_idle_timeout_seconds * botwarden::kMicrosPerSecond;
+  p.flow_max_age = cfg.flows.flow_max_age_seconds * botwarden::kMicrosPerSecond;
+  p.max_out_of_order_bytes = static_cast<std::size_t>(cfg.flows.max_ooo_bytes);
+  return p;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"botwarden-sensor: finds spam bots on ISP subscriber links"};
   app.footer(
-      "Exit codes: 0 success, 1 runtime error (capture or I/O), 2 bad command line or configuration.");
+      "With neither --read nor --interface, checks the configuration and exits.\n"
+      "Exit codes: 0 success, 1 runtime error (capture, unreadable or corrupt input, I/O),\n"
+      "2 bad command line or configuration.");
   app.set_version_flag("--version", std::string("botwarden-sensor ") + botwarden::kVersion);
   std::string config_path = "configs/botwarden.toml";
+  std::vector<std::string> read_files;
+  std::string interface;
+  std::string filter;
+  std::string smtp_log;
+  bool no_progress = false;
   app.add_option("-c,--config", config_path, "configuration file (TOML)");
+  auto* read_opt = app.add_option("-r,--read", read_files, "capture files (pcap or pcapng), read in order");
+  app.add_option("-i,--interface", interface, "capture live from this interface")->excludes(read_opt);
+  app.add_option("-f,--filter", filter, "BPF filter (overrides [sensor] bpf_filter)");
+  app.add_option("--smtp-log", smtp_log, "write SMTP session records as JSON lines here ('-': stdout)");
+  app.add_flag("--no-progress", no_progress, "no progress bar when reading files on a terminal");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+
+  botwarden::SensorConfig cfg;
   try {
     const auto file = botwarden::ConfigFile::load(config_path);
-    const auto cfg = botwarden::load_sensor_config(file);
+    cfg = botwarden::load_sensor_config(file);
     botwarden::setup_logging("sensor", cfg.log_level);
-    spdlog::info("configuration {} valid: {} subscriber prefixes, {} relays", config_path,
-                 cfg.subscriber_prefixes.size(), cfg.smtp_relays.size());
   } catch (const botwarden::ConfigError& e) {
     std::cerr << "botwarden-sensor: " << e.what() << "\n";
     return 2;
   }
-  return 0;
+  if (!filter.empty()) cfg.capture.bpf_filter = filter;
+  if (read_files.empty() && interface.empty()) {
+    spdlog::info("configuration {} valid: {} subscriber prefixes, {} relays", config_path,
+                 cfg.subscriber_prefixes.size(), cfg.smtp_relays.size());
+    return 0;
+  }
+
+  try {
+    const bool live = !interface.empty();
+    // Sinks: the session log first, then (when wired) the detectors.
+    botwarden::pipeline::FanoutSink sinks;
+    std::unique_ptr<botwarden::smtp::SessionLogWriter> log_writer;
+    std::unique_ptr<botwarden::pipeline::CallbackSink> log_sink;
+    if (!smtp_log.empty()) {
+      botwarden::smtp::SessionLogWriter::Rotation rotation;
+      if (live) {
+        rotation.max_bytes = static_cast<std::uint64_t>(cfg.session_log.rotate_mb) << 20;
+        rotation.max_seconds = cfg.session_log.rotate_seconds;
+      }
+      log_writer = std::make_unique<botwarden::smtp::SessionLogWriter>(smtp_log, rotation, live);
+      log_sink = std::make_unique<botwarden::pipeline::CallbackSink>(
+          [&](const botwarden::smtp::SessionRecord& r) { log_writer->write(r); });
+      sinks.add(*log_sink);
+    }
+
+    botwarden::pipeline::Pipeline pipeline(pipeline_config(cfg), sinks);
+    botwarden::pipeline::install_stop_handlers();
+    botwarden::pipeline::RunOptions run_options;
+    run_options.stats_interval_seconds = cfg.capture.stats_interval_seconds;
+    botwarden::pipeline::RunResult result;
+    if (live) {
+      botwarden::capture::LiveOptions o;
+      o.interface = interface;
+      o.bpf_filter = cfg.capture.bpf_filter;
+      o.snaplen = cfg.capture.snaplen;
+      o.buffer_mb = cfg.capture.buffer_mb;
+      o.promiscuous = cfg.capture.promiscuous;
+      botwarden::capture::LiveCapture capture(o);
+      botwarden::capture::drop_privileges(cfg.capture.user);
+      spdlog::info("capturing on {}", interface);
+      result = botwarden::pipeline::run_live(capture, pipeline, run_options);
+    } else {
+      botwarden::capture::OfflineReader reader(read_files, cfg.capture.bpf_filter);
+      run_options.progress = !no_progress && ::isatty(STDERR_FILENO) == 1;
+      result = botwarden::pipeline::run_offline(reader, pipeline, run_options);
+    }
+    if (log_writer) log_writer->close();
+    for (const auto& line : botwarden::pipeline::describe_stats(pipeline.stats())) spdlog::info("{}", line);
+    if (result.interrupted) spdlog::info("stopped by signal");
+    for (const auto& e : result.errors) std::cerr << "botwarden-sensor: " << e << "\n";
+    return result.errors.empty() ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "botwarden-sensor: " << e.what() << "\n";
+    return 1;
+  }
 }

@@ -17,6 +17,21 @@ SensorConfig load_sensor_config(const ConfigFile& file) {
   c.smtp_relays = s.get_prefixes("smtp_relays", {});
   if (!s.has("smtp_relays")) s.fail("smtp_relays", "required key is missing (the ISP's relay addresses; may be [])");
   c.log_level = s.get_choice("log_level", c.log_level, {"trace", "debug", "info", "warn", "error", "off"});
+  c.capture.snaplen = static_cast<int>(s.get_int("snaplen", c.capture.snaplen, 64, 262144));
+  c.capture.buffer_mb = static_cast<int>(s.get_int("buffer_mb", c.capture.buffer_mb, 1, 4096));
+  c.capture.promiscuous = s.get_bool("promiscuous", c.capture.promiscuous);
+  c.capture.bpf_filter = s.get_string("bpf_filter", c.capture.bpf_filter);
+  c.capture.user = s.get_string("user", c.capture.user);
+  c.capture.stats_interval_seconds =
+      static_cast<int>(s.get_int("stats_interval_seconds", c.capture.stats_interval_seconds, 0, 86400));
+  c.flows.max_flows = s.get_int("max_flows", c.flows.max_flows, 1, 10'000'000);
+  c.flows.flow_idle_timeout_seconds =
+      s.get_int("flow_idle_timeout_seconds", c.flows.flow_idle_timeout_seconds, 1, 86400);
+  c.flows.flow_max_age_seconds = s.get_int("flow_max_age_seconds", c.flows.flow_max_age_seconds, 1, 7 * 86400);
+  c.flows.max_ooo_bytes = s.get_int("max_ooo_bytes", c.flows.max_ooo_bytes, 0, 16 << 20);
+  c.session_log.rotate_mb = s.get_int("smtp_log_rotate_mb", c.session_log.rotate_mb, 0, 1 << 20);
+  c.session_log.rotate_seconds =
+      s.get_int("smtp_log_rotate_seconds", c.session_log.rotate_seconds, 0, 30 * 86400);
   c.detect = load_detect_config(s);
   s.finish();
   return c;

@@ -55,6 +55,9 @@ struct SessionRecord {
   bool partial = false;         // a gap in the stream or the capture ended mid-session
   bool data_accepted = false;   // 250 after the end of DATA (a message went out)
   Micros last_ts = 0;           // time of the last packet that fed this record
+  // Added by the sensor pipeline (issue #5):
+  std::string ndpi;             // nDPI's verdict on the flow ("SMTP", "SMTPS", "Unknown", ...)
+  std::vector<std::string> weirds;  // named anomalies in this record's span (smtp::Weird names)
 };
 
 }  // namespace botwarden::smtp

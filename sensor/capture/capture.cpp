@@ -1,0 +1,214 @@
+// libpcap offline and live sources (capture.hpp).
+#include "sensor/capture/capture.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <grp.h>
+#include <pcap/pcap.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace botwarden::capture {
+
+namespace {
+
+constexpr std::size_t kStdioBuffer = std::size_t{1} << 20;
+
+void apply_filter(pcap_t* pcap, const std::string& filter, const std::string& where) {
+  if (filter.empty()) return;
+  bpf_program program{};
+  if (pcap_compile(pcap, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    throw CaptureError(where + ": invalid BPF filter '" + filter + "': " + pcap_geterr(pcap));
+  }
+  const int rc = pcap_setfilter(pcap, &program);
+  pcap_freecode(&program);
+  if (rc != 0) throw CaptureError(where + ": cannot set BPF filter: " + pcap_geterr(pcap));
+}
+
+Micros to_micros(const timeval& tv) {
+  return static_cast<Micros>(tv.tv_sec) * kMicrosPerSecond + static_cast<Micros>(tv.tv_usec);
+}
+
+}  // namespace
+
+OfflineReader::OfflineReader(std::vector<std::string> files, std::string bpf_filter)
+    : files_(std::move(files)), bpf_filter_(std::move(bpf_filter)) {
+  for (const auto& f : files_) {
+    std::FILE* probe = std::fopen(f.c_str(), "rbe");
+    if (probe == nullptr) throw CaptureError("cannot open " + f + ": " + std::strerror(errno));
+    std::fclose(probe);
+    struct stat st {};
+    const std::uint64_t size = ::stat(f.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+    sizes_.push_back(size);
+    total_bytes_ += size;
+  }
+  buffer_.resize(kStdioBuffer);
+}
+
+OfflineReader::~OfflineReader() { close_current(); }
+
+void OfflineReader::close_current() {
+  if (pcap_ != nullptr) {
+    pcap_close(pcap_);  // closes file_ too
+  } else if (file_ != nullptr) {
+    std::fclose(file_);
+  }
+  pcap_ = nullptr;
+  file_ = nullptr;
+}
+
+bool OfflineReader::open_next() {
+  const std::string& name = files_[index_];
+  file_ = std::fopen(name.c_str(), "rbe");
+  if (file_ == nullptr) {
+    error_ = "cannot open " + name + ": " + std::strerror(errno);
+    return false;
+  }
+  std::setvbuf(file_, buffer_.data(), _IOFBF, buffer_.size());
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  pcap_ = pcap_fopen_offline_with_tstamp_precision(file_, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  if (pcap_ == nullptr) {
+    error_ = name + ": not a readable pcap or pcapng file: " + errbuf;
+    return false;
+  }
+  try {
+    apply_filter(pcap_, bpf_filter_, name);
+  } catch (const CaptureError& e) {
+    error_ = e.what();
+    return false;
+  }
+  packets_in_file_ = 0;
+  return true;
+}
+
+ReadStatus OfflineReader::next(Packet& p) {
+  while (index_ < files_.size()) {
+    if (!opened_) {
+      opened_ = true;
+      if (!open_next()) {
+        close_current();
+        done_bytes_ += sizes_[index_];
+        ++index_;
+        opened_ = false;
+        return ReadStatus::error;
+      }
+    }
+    pcap_pkthdr* header = nullptr;
+    const u_char* data = nullptr;
+    const int rc = pcap_next_ex(pcap_, &header, &data);
+    if (rc == 1) {
+      ++packets_in_file_;
+      ++packets_;
+      p.ts = to_micros(header->ts);
+      p.link_type = pcap_datalink(pcap_);
+      p.data = std::span<const std::uint8_t>(data, header->caplen);
+      p.wire_length = header->len;
+      return ReadStatus::packet;
+    }
+    const bool failed = rc == PCAP_ERROR;
+    if (failed) {
+      error_ = files_[index_] + ": truncated or corrupt after " + std::to_string(packets_in_file_) +
+               " packets: " + pcap_geterr(pcap_);
+    }
+    close_current();
+    done_bytes_ += sizes_[index_];
+    ++index_;
+    opened_ = false;
+    if (failed) return ReadStatus::error;
+  }
+  return ReadStatus::end;
+}
+
+double OfflineReader::progress() const {
+  if (total_bytes_ == 0) return 1.0;
+  std::uint64_t at = done_bytes_;
+  if (file_ != nullptr && pcap_ != nullptr) {
+    const long pos = std::ftell(file_);
+    if (pos > 0) at += static_cast<std::uint64_t>(pos);
+  }
+  const double f = static_cast<double>(at) / static_cast<double>(total_bytes_);
+  return f > 1.0 ? 1.0 : f;
+}
+
+LiveCapture::LiveCapture(const LiveOptions& o) {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  pcap_ = pcap_create(o.interface.c_str(), errbuf);
+  if (pcap_ == nullptr) throw CaptureError(o.interface + ": cannot open: " + errbuf);
+  pcap_set_snaplen(pcap_, o.snaplen);
+  pcap_set_promisc(pcap_, o.promiscuous ? 1 : 0);
+  pcap_set_timeout(pcap_, o.read_timeout_ms);
+  pcap_set_buffer_size(pcap_, o.buffer_mb * (1 << 20));
+  pcap_set_immediate_mode(pcap_, 1);
+  const int rc = pcap_activate(pcap_);
+  if (rc < 0) {
+    std::string why = rc == PCAP_ERROR_NO_SUCH_DEVICE ? "no such interface"
+                      : rc == PCAP_ERROR_PERM_DENIED  ? "permission denied (needs root or CAP_NET_RAW)"
+                                                      : pcap_statustostr(rc);
+    const std::string detail = pcap_geterr(pcap_);
+    if (!detail.empty()) why += " (" + detail + ")";
+    pcap_close(pcap_);
+    pcap_ = nullptr;
+    throw CaptureError(o.interface + ": cannot capture: " + why);
+  }
+  link_type_ = pcap_datalink(pcap_);
+  try {
+    apply_filter(pcap_, o.bpf_filter, o.interface);
+  } catch (...) {
+    pcap_close(pcap_);
+    pcap_ = nullptr;
+    throw;
+  }
+}
+
+LiveCapture::~LiveCapture() {
+  if (pcap_ != nullptr) pcap_close(pcap_);
+}
+
+void LiveCapture::break_loop() { pcap_breakloop(pcap_); }
+
+ReadStatus LiveCapture::next(Packet& p) {
+  pcap_pkthdr* header = nullptr;
+  const u_char* data = nullptr;
+  const int rc = pcap_next_ex(pcap_, &header, &data);
+  if (rc == 1) {
+    p.ts = to_micros(header->ts);
+    p.link_type = link_type_;
+    p.data = std::span<const std::uint8_t>(data, header->caplen);
+    p.wire_length = header->len;
+    return ReadStatus::packet;
+  }
+  if (rc == 0) return ReadStatus::timeout;
+  if (rc == PCAP_ERROR_BREAK) return ReadStatus::end;
+  error_ = std::string("capture failed: ") + pcap_geterr(pcap_);
+  return ReadStatus::error;
+}
+
+LiveStats LiveCapture::stats() const {
+  pcap_stat s{};
+  LiveStats out;
+  if (pcap_stats(pcap_, &s) == 0) {
+    out.received = s.ps_recv;
+    out.dropped = s.ps_drop;
+    out.interface_dropped = s.ps_ifdrop;
+  }
+  return out;
+}
+
+void drop_privileges(const std::string& user) {
+  if (user.empty()) return;
+  errno = 0;
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (pw == nullptr) throw CaptureError("cannot drop privileges: no such user '" + user + "'");
+  if (::geteuid() != 0) {
+    if (::geteuid() == pw->pw_uid) return;
+    throw CaptureError("cannot switch to user '" + user + "': not running as root");
+  }
+  if (::initgroups(pw->pw_name, pw->pw_gid) != 0 || ::setgid(pw->pw_gid) != 0 ||
+      ::setuid(pw->pw_uid) != 0) {
+    throw CaptureError("cannot switch to user '" + user + "': " + std::strerror(errno));
+  }
+  if (::setuid(0) == 0) throw CaptureError("switched to user '" + user + "' but root could be regained");
+}
+
+}  // namespace botwarden::capture

@@ -1,0 +1,208 @@
+// Per-packet driver connecting the sensor stages; see pipeline.hpp.
+#include "sensor/pipeline/pipeline.hpp"
+
+#include "sensor/smtp/ascii.hpp"
+#include "sensor/smtp/dialog.hpp"
+#include "sensor/smtp/reassembly.hpp"
+
+namespace botwarden::pipeline {
+
+using decode::DecodeResult;
+using decode::PacketView;
+namespace tcp_flag = decode::tcp_flag;
+
+bool is_smtp_port(std::uint16_t port) {
+  return port == 25 || port == 465 || port == 587 || port == 2525;
+}
+
+bool looks_like_smtp_greeting(std::span<const std::uint8_t> p) {
+  return p.size() >= 4 && p[0] == '2' && p[1] == '2' && p[2] == '0' && (p[3] == ' ' || p[3] == '-');
+}
+
+bool looks_like_smtp_helo(std::span<const std::uint8_t> p) {
+  if (p.size() < 5 || p[4] != ' ') return false;
+  const std::string_view verb(reinterpret_cast<const char*>(p.data()), 4);
+  return smtp::equals_nocase(verb, "EHLO") || smtp::equals_nocase(verb, "HELO");
+}
+
+struct Pipeline::SmtpFlow {
+  SmtpFlow(Pipeline& owner, const smtp::SessionContext& ctx, bool low_is_client_side,
+           std::size_t max_ooo)
+      : pipeline(owner),
+        low_is_client(low_is_client_side),
+        to_server(max_ooo),
+        to_client(max_ooo),
+        session(ctx, [this](smtp::SessionRecord& r) { on_record(r); }) {}
+
+  void on_record(smtp::SessionRecord& r) {
+    if (pipeline.ndpi_) {
+      ndpi.give_up(*pipeline.ndpi_);  // no-op once decided
+      r.ndpi = ndpi.protocol();
+    }
+    ++pipeline.stats_.records;
+    pipeline.sink_.on_session(r);
+  }
+
+  Pipeline& pipeline;
+  bool low_is_client;
+  smtp::StreamReassembler to_server;
+  smtp::StreamReassembler to_client;
+  smtp::SmtpSession session;
+  classify::NdpiFlow ndpi;
+  bool client_fin = false;
+  bool server_fin = false;
+};
+
+Pipeline::Pipeline(const PipelineConfig& config, SessionSink& sink)
+    : config_(config), sink_(sink), flows_(config.max_flows) {
+  if (config_.classify) ndpi_ = std::make_unique<classify::NdpiClassifier>();
+}
+
+Pipeline::~Pipeline() = default;
+
+void Pipeline::advance_time(Micros ts) {
+  if (ts > now_) now_ = ts;
+  const std::int64_t second = now_ / kMicrosPerSecond;
+  if (second == last_tick_second_) return;
+  last_tick_second_ = second;
+  flows_.expire_idle(now_, config_.flow_idle_timeout,
+                     [this](Table::Entry& e, flow::FlowEnd why) { end_flow(e, why); });
+  sink_.on_time(now_);
+}
+
+void Pipeline::end_flow(Table::Entry& e, flow::FlowEnd why) {
+  SmtpFlow& f = *e.value;
+  smtp::SmtpSession::ClientSide client{&f.session, now_};
+  smtp::SmtpSession::ServerSide server{&f.session, now_};
+  f.to_server.flush(client);
+  f.to_client.flush(server);
+  stats_.gap_bytes += f.to_server.gap_bytes() + f.to_client.gap_bytes();
+  stats_.duplicate_segments += f.to_server.duplicate_segments() + f.to_client.duplicate_segments();
+  smtp::SessionEnd end = smtp::SessionEnd::closed;
+  if (why == flow::FlowEnd::end_of_capture) end = smtp::SessionEnd::end_of_capture;
+  else if (why != flow::FlowEnd::closed) end = smtp::SessionEnd::timeout;
+  f.session.end(now_, end);
+  ++stats_.flows_ended[static_cast<std::size_t>(why)];
+}
+
+namespace {
+std::string make_uid(const flow::FlowKey& key, Micros ts) {
+  std::uint64_t h = flow::FlowKeyHash{}(key) ^ static_cast<std::uint64_t>(ts) * 0x9e3779b97f4a7c15ULL;
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 32;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string uid = "C";
+  for (int shift = 60; shift >= 0; shift -= 4) uid.push_back(kHex[(h >> shift) & 0xf]);
+  return uid;
+}
+}  // namespace
+
+Pipeline::SmtpFlow* Pipeline::new_flow(const PacketView& v, const flow::FlowKey& key, bool src_is_low,
+                                       Micros ts) {
+  // Which side is the client: the SYN's sender; else the side not on an SMTP
+  // port; else by content (the greeting comes from the server).
+  bool src_is_client;
+  const bool pure_syn = (v.flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn;
+  if (pure_syn || is_smtp_port(v.dst_port)) src_is_client = true;
+  else if (is_smtp_port(v.src_port)) src_is_client = false;
+  else src_is_client = !looks_like_smtp_greeting(v.payload);
+
+  smtp::SessionContext ctx;
+  ctx.ts = ts;
+  ctx.uid = make_uid(key, ts);
+  ctx.orig_h = src_is_client ? v.src : v.dst;
+  ctx.orig_p = src_is_client ? v.src_port : v.dst_port;
+  ctx.resp_h = src_is_client ? v.dst : v.src;
+  ctx.resp_p = src_is_client ? v.dst_port : v.src_port;
+  ctx.subscriber_is_orig = config_.subscribers.contains(ctx.orig_h);
+  if (config_.relays.contains(ctx.resp_h)) ctx.path = smtp::Path::relay;
+  else if (ctx.resp_p == 587 || ctx.resp_p == 465) ctx.path = smtp::Path::submission;
+  else ctx.path = smtp::Path::direct;
+  ctx.implicit_tls = ctx.resp_p == 465;
+  ctx.missed_start = !(pure_syn && src_is_client);
+
+  const bool low_is_client = src_is_low == src_is_client;
+  auto f = std::make_unique<SmtpFlow>(*this, ctx, low_is_client, config_.max_out_of_order_bytes);
+  SmtpFlow* raw = f.get();
+  flows_.insert(key, ts, std::move(f), [this](Table::Entry& e, flow::FlowEnd why) { end_flow(e, why); });
+  ++stats_.flows_created;
+  if (flows_.size() > stats_.flows_peak) stats_.flows_peak = flows_.size();
+  return raw;
+}
+
+void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> frame) {
+  ++stats_.packets;
+  stats_.bytes += frame.size();
+  PacketView v;
+  const DecodeResult r = decode::decode_frame(link_type, frame, v);
+  stats_.decode.add(r);
+  if (ts / kMicrosPerSecond != last_tick_second_) advance_time(ts);
+  else if (ts > now_) now_ = ts;
+  if (r != DecodeResult::tcp) return;
+
+  const bool src_sub = config_.subscribers.contains(v.src);
+  if (!src_sub && !config_.subscribers.contains(v.dst)) {
+    ++stats_.not_subscriber;
+    return;
+  }
+  bool src_is_low = false;
+  const flow::FlowKey key = flow::FlowKey::from_packet(v.src, v.src_port, v.dst, v.dst_port, src_is_low);
+  Table::Entry* entry = flows_.find(key, ts);
+  SmtpFlow* f = nullptr;
+  if (entry != nullptr) {
+    f = entry->value.get();
+    if (ts - entry->first_seen > config_.flow_max_age) {
+      flows_.erase(*entry, flow::FlowEnd::max_age, [this](Table::Entry& e, flow::FlowEnd why) { end_flow(e, why); });
+      entry = nullptr;
+      f = nullptr;
+    }
+  }
+  if (f == nullptr) {
+    // Only SMTP candidates get state: a SYN to an SMTP port, or payload on an
+    // SMTP port, or a first payload that looks like SMTP.
+    const bool pure_syn = (v.flags & (tcp_flag::syn | tcp_flag::ack | tcp_flag::rst)) == tcp_flag::syn;
+    const bool smtp_port = is_smtp_port(v.dst_port) || is_smtp_port(v.src_port);
+    bool candidate;
+    if (v.payload.empty()) candidate = pure_syn && is_smtp_port(v.dst_port);
+    else candidate = smtp_port || looks_like_smtp_greeting(v.payload) || looks_like_smtp_helo(v.payload);
+    if (!candidate) {
+      ++stats_.not_candidate;
+      return;
+    }
+    f = new_flow(v, key, src_is_low, ts);
+  }
+  ++stats_.smtp_packets;
+
+  if (ndpi_ && !f->ndpi.decided()) {
+    ++stats_.ndpi_packets;
+    f->ndpi.packet(*ndpi_, v.ip_packet, ts);
+  }
+  const bool from_client = src_is_low == f->low_is_client;
+  if (v.flags & tcp_flag::syn) {
+    (from_client ? f->to_server : f->to_client).syn(v.seq);
+  }
+  if (!v.payload.empty()) {
+    if (from_client) {
+      smtp::SmtpSession::ClientSide c{&f->session, ts};
+      f->to_server.segment(v.seq, v.payload, c);
+    } else {
+      smtp::SmtpSession::ServerSide s{&f->session, ts};
+      f->to_client.segment(v.seq, v.payload, s);
+    }
+  }
+  if (v.flags & tcp_flag::fin) (from_client ? f->client_fin : f->server_fin) = true;
+  if ((v.flags & tcp_flag::rst) || (f->client_fin && f->server_fin)) {
+    Table::Entry* e = flows_.find(key, ts);
+    if (e != nullptr) {
+      flows_.erase(*e, flow::FlowEnd::closed, [this](Table::Entry& x, flow::FlowEnd why) { end_flow(x, why); });
+    }
+  }
+}
+
+void Pipeline::finish() {
+  flows_.drain(flow::FlowEnd::end_of_capture, [this](Table::Entry& e, flow::FlowEnd why) { end_flow(e, why); });
+  sink_.on_time(now_);
+}
+
+}  // namespace botwarden::pipeline

@@ -1,0 +1,86 @@
+// The per-packet driver: decode -> subscriber check -> SMTP candidate check
+// -> flow table -> nDPI (until decided) -> reassembly -> SMTP dialog ->
+// SessionSink. Most packets leave after the decode and one prefix check.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "sensor/classify/ndpi_classifier.hpp"
+#include "sensor/common/ip.hpp"
+#include "sensor/decode/frame.hpp"
+#include "sensor/flow/flow_table.hpp"
+#include "sensor/pipeline/session_sink.hpp"
+
+namespace botwarden::pipeline {
+
+struct PipelineConfig {
+  PrefixSet subscribers;
+  PrefixSet relays;
+  std::size_t max_flows = 100000;
+  Micros flow_idle_timeout = 300 * kMicrosPerSecond;
+  Micros flow_max_age = 3600 * kMicrosPerSecond;
+  std::size_t max_out_of_order_bytes = 65536;
+  bool classify = true;  // run nDPI on candidate flows
+};
+
+// RFC 5321 (25), RFC 8314 (465), RFC 6409 (587), and the common alternative 2525.
+bool is_smtp_port(std::uint16_t port);
+// A cheap look at a first payload: a "220 "/"220-" greeting (server) or an
+// EHLO/HELO command (client).
+bool looks_like_smtp_greeting(std::span<const std::uint8_t> payload);
+bool looks_like_smtp_helo(std::span<const std::uint8_t> payload);
+
+struct PipelineStats {
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  decode::DecodeCounters decode;
+  std::uint64_t not_subscriber = 0;      // TCP between two non-subscriber hosts
+  std::uint64_t not_candidate = 0;       // subscriber TCP that is not SMTP
+  std::uint64_t smtp_packets = 0;        // packets of candidate flows
+  std::uint64_t flows_created = 0;
+  std::array<std::uint64_t, 5> flows_ended{};  // by flow::FlowEnd
+  std::uint64_t records = 0;
+  std::uint64_t gap_bytes = 0;
+  std::uint64_t duplicate_segments = 0;
+  std::uint64_t ndpi_packets = 0;
+  std::size_t flows_peak = 0;
+};
+
+class Pipeline {
+ public:
+  // Throws std::runtime_error when nDPI cannot start.
+  Pipeline(const PipelineConfig& config, SessionSink& sink);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // One captured frame. Hot path: no allocation unless the packet is an SMTP candidate.
+  void packet(Micros ts, int link_type, std::span<const std::uint8_t> frame);
+  // Capture time without a packet (live, quiet link): expires idle flows, calls on_time.
+  void tick(Micros now) { advance_time(now); }
+  // End of input: every open flow ends (records marked partial when mid-dialog).
+  void finish();
+
+  const PipelineStats& stats() const { return stats_; }
+  std::size_t open_flows() const { return flows_.size(); }
+
+  struct SmtpFlow;  // per-flow state (pipeline.cpp)
+
+ private:
+  using Table = flow::FlowTable<SmtpFlow>;
+  void advance_time(Micros ts);
+  SmtpFlow* new_flow(const decode::PacketView& v, const flow::FlowKey& key, bool src_is_low, Micros ts);
+  void end_flow(Table::Entry& e, flow::FlowEnd why);
+
+  PipelineConfig config_;
+  SessionSink& sink_;
+  std::unique_ptr<classify::NdpiClassifier> ndpi_;
+  Table flows_;
+  PipelineStats stats_;
+  Micros now_ = 0;
+  std::int64_t last_tick_second_ = -1;
+};
+
+}  // namespace botwarden::pipeline
