@@ -120,7 +120,8 @@ Pipeline::SmtpFlow* Pipeline::new_flow(const PacketView& v, const flow::FlowKey&
   else if (ctx.resp_p == 587 || ctx.resp_p == 465) ctx.path = smtp::Path::submission;
   else ctx.path = smtp::Path::direct;
   ctx.implicit_tls = ctx.resp_p == 465;
-  ctx.missed_start = !(pure_syn && src_is_client);
+  // The dialog is complete from its start when we saw the SYN or the greeting.
+  ctx.missed_start = !((pure_syn && src_is_client) || (!src_is_client && looks_like_smtp_greeting(v.payload)));
 
   const bool low_is_client = src_is_low == src_is_client;
   auto f = std::make_unique<SmtpFlow>(*this, ctx, low_is_client, config_.max_out_of_order_bytes);
@@ -182,16 +183,27 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
   if (v.flags & tcp_flag::syn) {
     (from_client ? f->to_server : f->to_client).syn(v.seq);
   }
+  smtp::SmtpSession::ClientSide client{&f->session, ts};
+  smtp::SmtpSession::ServerSide server{&f->session, ts};
+  // What this packet acknowledges first: bytes the peer got that we missed are a gap.
+  if ((v.flags & tcp_flag::ack) && !(v.flags & tcp_flag::rst)) {
+    if (from_client) f->to_client.acknowledged(v.ack, server);
+    else f->to_server.acknowledged(v.ack, client);
+  }
   if (!v.payload.empty()) {
+    if (from_client) f->to_server.segment(v.seq, v.payload, client);
+    else f->to_client.segment(v.seq, v.payload, server);
+  }
+  if (v.flags & tcp_flag::fin) {
+    const auto after = static_cast<std::uint32_t>(v.seq + v.payload.size());
     if (from_client) {
-      smtp::SmtpSession::ClientSide c{&f->session, ts};
-      f->to_server.segment(v.seq, v.payload, c);
+      f->client_fin = true;
+      f->to_server.fin(after);
     } else {
-      smtp::SmtpSession::ServerSide s{&f->session, ts};
-      f->to_client.segment(v.seq, v.payload, s);
+      f->server_fin = true;
+      f->to_client.fin(after);
     }
   }
-  if (v.flags & tcp_flag::fin) (from_client ? f->client_fin : f->server_fin) = true;
   if ((v.flags & tcp_flag::rst) || (f->client_fin && f->server_fin)) {
     Table::Entry* e = flows_.find(key, ts);
     if (e != nullptr) {

@@ -172,6 +172,7 @@ void SmtpSession::client_line(std::string_view line) {
     state_ = SmtpState::in_transaction;
     push(Command::mail);
   } else if (equals_nocase(verb, "RCPT") && starts_with_nocase(arg, "TO:")) {
+    if (!in_txn_) begin_transaction();  // its MAIL was missed (a gap) or never sent
     if (record_.rcptto.size() < kMaxRcptPerRecord) {
       record_.rcptto.push_back(bounded(path_argument(arg.substr(3)), kMaxFieldBytes));
     } else {

@@ -47,6 +47,29 @@ class StreamReassembler {
     buffer(next_offset_ + static_cast<std::uint64_t>(offset), data, c);
   }
 
+  // The sender's FIN: it takes one sequence number after `seq_after_data`.
+  void fin(std::uint32_t seq_after_data) {
+    fin_seen_ = true;
+    fin_seq_ = seq_after_data;
+  }
+
+  // The receiver acknowledged everything before `ack`: bytes below it that
+  // never reached us were lost by the capture, not the connection, so they
+  // become a gap now instead of stalling the stream (Zeek does the same).
+  // An acknowledgement more than kMaxAckAhead beyond the stream is ignored.
+  template <class Consumer>
+  void acknowledged(std::uint32_t ack, Consumer& c) {
+    if (!started_) return;
+    if (fin_seen_ && ack == fin_seq_ + 1) ack = fin_seq_;
+    const auto ahead = static_cast<std::int32_t>(ack - next_seq_);
+    if (ahead <= 0 || static_cast<std::uint32_t>(ahead) > kMaxAckAhead) return;
+    const std::uint64_t ack_offset = next_offset_ + static_cast<std::uint64_t>(ahead);
+    while (!buffered_.empty() && buffered_.begin()->first < ack_offset) skip_to_first_buffered(c);
+    gap_to(ack_offset, c);
+  }
+
+  static constexpr std::uint32_t kMaxAckAhead = 16u << 20;
+
   // End of stream (FIN, RST, timeout, end of capture): whatever is buffered
   // goes out, with gaps for what never arrived.
   template <class Consumer>
@@ -142,6 +165,8 @@ class StreamReassembler {
   std::size_t max_ooo_bytes_;
   bool started_ = false;
   bool saw_syn_ = false;
+  bool fin_seen_ = false;
+  std::uint32_t fin_seq_ = 0;
   std::uint32_t next_seq_ = 0;     // sequence number of the next byte to deliver
   std::uint64_t next_offset_ = 0;  // the same as a 64-bit stream offset (no wrap)
   std::uint64_t gap_bytes_ = 0;
