@@ -10,6 +10,8 @@
 #include "sensor/capture/capture.hpp"
 #include "sensor/common/log.hpp"
 #include "sensor/config/sensor_config.hpp"
+#include "sensor/detect/engine.hpp"
+#include "sensor/events/jsonl_sink.hpp"
 #include "sensor/pipeline/pipeline.hpp"
 #include "sensor/pipeline/run.hpp"
 #include "sensor/smtp/session_log.hpp"
@@ -41,12 +43,14 @@ int main(int argc, char** argv) {
   std::string interface;
   std::string filter;
   std::string smtp_log;
+  std::string events_out;
   bool no_progress = false;
   app.add_option("-c,--config", config_path, "configuration file (TOML)");
   auto* read_opt = app.add_option("-r,--read", read_files, "capture files (pcap or pcapng), read in order");
   app.add_option("-i,--interface", interface, "capture live from this interface")->excludes(read_opt);
   app.add_option("-f,--filter", filter, "BPF filter (overrides [sensor] bpf_filter)");
   app.add_option("--smtp-log", smtp_log, "write SMTP session records as JSON lines here ('-': stdout)");
+  app.add_option("--events", events_out, "run the detectors; write detection events as JSON lines here ('-': stdout)");
   app.add_flag("--no-progress", no_progress, "no progress bar when reading files on a terminal");
   try {
     app.parse(argc, argv);
@@ -88,6 +92,18 @@ int main(int argc, char** argv) {
       sinks.add(*log_sink);
     }
 
+    std::unique_ptr<botwarden::events::EventSink> event_sink;
+    std::unique_ptr<botwarden::detect::Engine> engine;
+    std::unique_ptr<botwarden::pipeline::CallbackSink> detect_sink;
+    if (!events_out.empty()) {
+      event_sink = std::make_unique<botwarden::events::JsonLinesSink>(events_out);
+      engine = std::make_unique<botwarden::detect::Engine>(cfg.name, cfg.detect, *event_sink);
+      detect_sink = std::make_unique<botwarden::pipeline::CallbackSink>(
+          [&](const botwarden::smtp::SessionRecord& r) { engine->on_session(r); },
+          [&](botwarden::Micros now) { engine->on_time(now); });
+      sinks.add(*detect_sink);
+    }
+
     botwarden::pipeline::Pipeline pipeline(pipeline_config(cfg), sinks);
     botwarden::pipeline::install_stop_handlers();
     botwarden::pipeline::RunOptions run_options;
@@ -110,6 +126,12 @@ int main(int argc, char** argv) {
       result = botwarden::pipeline::run_offline(reader, pipeline, run_options);
     }
     if (log_writer) log_writer->close();
+    if (event_sink) event_sink->flush();
+    if (engine) {
+      const auto& d = engine->stats();
+      spdlog::info("detectors: {} sessions, {} events, {} subscribers tracked, {} evicted", d.sessions, d.events,
+                   d.tracked_subscribers, d.evictions);
+    }
     for (const auto& line : botwarden::pipeline::describe_stats(pipeline.stats())) spdlog::info("{}", line);
     if (result.interrupted) spdlog::info("stopped by signal");
     for (const auto& e : result.errors) std::cerr << "botwarden-sensor: " << e << "\n";
