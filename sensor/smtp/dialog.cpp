@@ -283,6 +283,9 @@ void SmtpSession::reply(unsigned code, std::string_view last_line) {
   record_.last_reply_code = code;
   if (code >= 500) ++record_.replies_5xx;
   else if (code >= 400) ++record_.replies_4xx;
+  if (code >= 400 && (record_.reject_reply.empty() || (code >= 500 && record_.reject_reply[0] == '4'))) {
+    record_.reject_reply = bounded(last_line, kMaxReplyBytes);  // for the detectors' blocklist match
+  }
 
   if (!greeting_seen_ && (state_ == SmtpState::connected || pending_size_ == 0)) {
     greeting_seen_ = true;  // RFC 5321 §4.3.1: 220 greeting, or 554 to refuse the session
@@ -379,6 +382,7 @@ void SmtpSession::emit_record() {
   // The next record's span starts here.
   weird_mask_ = 0;
   record_.replies_4xx = record_.replies_5xx = 0;
+  record_.reject_reply.clear();
   record_.partial = false;
 }
 

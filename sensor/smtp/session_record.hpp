@@ -45,6 +45,8 @@ struct SessionRecord {
   unsigned rcpt_rejected = 0;   // RCPT answered with 4xx/5xx
   std::string last_reply;       // last server reply line ("550 5.7.1 ...")
   unsigned last_reply_code = 0;
+  std::string reject_reply;     // first refusal in this record's span, bounded: the first 5xx
+                                // line, else the first 4xx; blocklist texts are found here
   bool rejected = false;        // the server refused the session or transaction (5xx to
                                 // HELO/MAIL/all RCPTs/DATA, or a 554 banner)
   unsigned replies_5xx = 0;     // 5xx replies in this record's span
