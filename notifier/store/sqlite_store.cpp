@@ -123,6 +123,11 @@ CREATE TABLE notices (
 );
 CREATE INDEX notices_due ON notices(status, next_attempt_at);
 )sql"},
+    // Reports (notifier/report): the subscriber base counts accounts with a
+    // lease overlapping a period by walking this index in account order.
+    {2, R"sql(
+CREATE INDEX leases_account ON leases(account, start, end);
+)sql"},
 };
 
 std::string join_detectors(const std::vector<std::string>& detectors) {
