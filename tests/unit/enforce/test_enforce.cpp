@@ -232,3 +232,12 @@ TEST_CASE("walled prefixes come from the store: current leases of walled inciden
   db.update_incident(r);
   CHECK(collect_walled(db, kNow).empty());
 }
+
+TEST_CASE("the shipped configs/botwarden.toml has a valid [enforce] section whose ruleset nft accepts") {
+  const auto c = load_enforce_config(ConfigFile::load(BOTWARDEN_SOURCE_DIR "/configs/botwarden.toml"));
+  CHECK(c.nft_file == BOTWARDEN_SOURCE_DIR "/configs/walled-garden.nft");
+  TempDir dir;
+  const auto file = (dir.path / "shipped.nft").string();
+  std::ofstream(file) << render_nft_ruleset(c, sample_walled());
+  CHECK(run_command({"nft", "-c", "-f", "{file}"}, file) == "");
+}

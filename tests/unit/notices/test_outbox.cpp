@@ -264,3 +264,10 @@ TEST_CASE("[notices] errors name the file, line and key") {
                        "bw.toml:2: notices.cleanup_base_url: 'javascript:alert(1)' is not an http(s) URL", ConfigError);
   CHECK_THROWS_WITH_AS(load("[notices]\nsmtp_ulr = \"smtp://x\"\n"), doctest::Contains("notices.smtp_ulr"), ConfigError);
 }
+
+TEST_CASE("the shipped configs/botwarden.toml has a valid [notices] section and its templates load") {
+  const auto c = load_notices_config(ConfigFile::load(BOTWARDEN_SOURCE_DIR "/configs/botwarden.toml"));
+  CHECK(c.smtp.url == "smtp://127.0.0.1:2525");
+  CHECK(c.templates_dir == BOTWARDEN_SOURCE_DIR "/configs/templates");
+  CHECK(TemplateCatalog::load(c.templates_dir).languages() == std::vector<std::string>{"de", "en", "fr", "nl"});
+}

@@ -1,0 +1,99 @@
+// Test driver for the walled-garden e2e test: moves an account into and out
+// of the walled garden through the real incident manager and store, and runs
+// the real enforcer (config [enforce], apply command) against them.
+//   driver wall DB ACCOUNT ADDRESS      account + lease + detections -> walled_garden
+//   driver release DB ACCOUNT           operator release -> acknowledged
+//   driver apply DB CONFIG              one enforcer sync now
+//   driver enforce DB CONFIG SECONDS    the enforcer loop for SECONDS
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "notifier/enforce/enforcer.hpp"
+#include "notifier/incident/manager.hpp"
+#include "notifier/store/sqlite_store.hpp"
+
+using namespace botwarden;
+
+namespace {
+
+Micros now_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int wall(const std::string& db_path, const std::string& account, const std::string& address) {
+  store::SqliteStore db(db_path);
+  mapping::Account a;
+  a.id = account;
+  a.email = account + "@customer.example";
+  db.upsert_account(a);
+  mapping::Lease lease;
+  lease.prefix = *Prefix::parse(address);
+  lease.start = 0;
+  lease.end = mapping::kOpenEnd;
+  lease.account = account;
+  lease.source = "static";
+  lease.source_key = account + "/" + address;
+  db.upsert_lease(lease);
+  incident::IncidentManager manager(db, incident::Policy{});
+  const Micros hour = 3600 * kMicrosPerSecond;
+  const Micros t0 = now_micros() - 100 * hour;
+  incident::Detection d{"e1", address, account, "bad_helo", t0, false};
+  const auto id = manager.on_detection(d, t0);
+  manager.record_notice_sent(id, t0);
+  d.event_id = "e2";
+  d.ts = t0 + 80 * hour;  // still spamming past walled_garden_after_hours
+  manager.on_detection(d, d.ts);
+  const auto r = db.find_incident(id);
+  std::cout << "incident " << id << " " << incident::to_string(r->state) << "\n";
+  return r->state == incident::State::walled_garden ? 0 : 1;
+}
+
+int release(const std::string& db_path, const std::string& account) {
+  store::SqliteStore db(db_path);
+  incident::IncidentManager manager(db, incident::Policy{});
+  const auto r = db.find_open_incident("account:" + account);
+  if (!r) {
+    std::cerr << "no open incident for " << account << "\n";
+    return 1;
+  }
+  const auto result = manager.apply(r->id, incident::Action::operator_release,
+                                    {"e2e-operator", incident::ActorKind::operator_}, "cleaned up", now_micros());
+  std::cout << "incident " << r->id << " " << incident::to_string(result.to) << "\n";
+  return result.applied ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.size() == 4 && args[0] == "wall") return wall(args[1], args[2], args[3]);
+    if (args.size() == 3 && args[0] == "release") return release(args[1], args[2]);
+    if ((args.size() == 3 && args[0] == "apply") || (args.size() == 4 && args[0] == "enforce")) {
+      store::SqliteStore db(args[1]);
+      enforce::Enforcer enforcer(enforce::load_enforce_config(ConfigFile::load(args[2])));
+      if (args[0] == "apply") {
+        const auto r = enforcer.sync_from(db, now_micros());
+        std::cout << (r.applied ? "applied" : "not applied: " + r.error) << "\n";
+        return r.applied ? 0 : 1;
+      }
+      std::atomic<bool> stop{false};
+      std::thread timer([&] {
+        std::this_thread::sleep_for(std::chrono::duration<double>(std::stod(args[3])));
+        stop = true;
+      });
+      enforcer.run(db, stop);
+      timer.join();
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "driver: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "usage: driver wall DB ACCOUNT ADDRESS | release DB ACCOUNT | apply DB CONFIG | enforce DB CONFIG SECONDS\n";
+  return 2;
+}
