@@ -82,6 +82,7 @@ void SmtpSession::push(Command c) {
 
 void SmtpSession::client_data(std::span<const std::uint8_t> bytes, Micros now) {
   if (ended_ || bytes.empty()) return;
+  saw_bytes_ = true;
   if (now > record_.last_ts) record_.last_ts = now;
   while (!bytes.empty()) {
     switch (state_) {
@@ -217,6 +218,7 @@ void SmtpSession::client_line(std::string_view line) {
 
 void SmtpSession::client_gap(std::uint64_t bytes) {
   if (ended_) return;
+  saw_bytes_ = true;
   weird(Weird::content_gap);
   record_.partial = true;
   switch (state_) {
@@ -246,6 +248,7 @@ void SmtpSession::client_gap(std::uint64_t bytes) {
 
 void SmtpSession::server_data(std::span<const std::uint8_t> bytes, Micros now) {
   if (ended_ || bytes.empty()) return;
+  saw_bytes_ = true;
   if (now > record_.last_ts) record_.last_ts = now;
   while (!bytes.empty() && state_ != SmtpState::in_tls && !ended_) {
     const auto r = server_lines_.consume(bytes);
@@ -359,6 +362,7 @@ void SmtpSession::reply(unsigned code, std::string_view last_line) {
 
 void SmtpSession::server_gap(std::uint64_t) {
   if (ended_) return;
+  saw_bytes_ = true;
   weird(Weird::content_gap);
   record_.partial = true;
   if (state_ == SmtpState::in_tls || state_ == SmtpState::quit) return;
@@ -404,8 +408,8 @@ void SmtpSession::finish_session() {
   ended_ = true;
   if (in_txn_) {
     emit_transaction();
-  } else if (records_emitted_ == 0) {
-    emit_record();  // a session without any transaction
+  } else if (records_emitted_ == 0 && saw_bytes_) {
+    emit_record();  // a session without any transaction (a bare handshake gives none)
   }
 }
 

@@ -1,7 +1,7 @@
 // The SMTP dialog state machine (RFC 5321): fed the two reassembled byte
 // streams of one TCP connection, it pairs commands with replies and emits
 // one SessionRecord per transaction, plus one for a session that ends
-// without a transaction. Mechanism only: judging the session is for
+// without a transaction (when it carried any bytes). Mechanism only: judging the session is for
 // sensor/detect. Message bodies and credentials are skipped, never kept.
 #pragma once
 #include <array>
@@ -124,6 +124,7 @@ class SmtpSession {
   unsigned transactions_ = 0;
   unsigned records_emitted_ = 0;
   bool greeting_seen_ = false;
+  bool saw_bytes_ = false;  // any payload at all (a SYN flood leaves no records)
   bool reply_in_progress_ = false;  // inside a multi-line reply
   std::uint64_t bdat_remaining_ = 0;
   std::uint64_t body_bytes_ = 0;
