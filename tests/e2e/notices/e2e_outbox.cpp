@@ -189,7 +189,9 @@ TEST_CASE("notices reach a real SMTP server exactly once, in the subscriber's la
       {"fr", "Example ISP : un appareil de votre connexion envoie du spam"},
       {"nl", "Example ISP: een apparaat op uw aansluiting verstuurt spam"},
       {"es", "Example ISP: a device on your connection is sending spam"}};
-  for (const auto& [id, lang] : infected) {
+  for (const auto& entry : infected) {
+    const std::string id = entry.first;  // not a structured binding: CAPTURE's lambda captures it
+    const std::string lang = entry.second;
     CAPTURE(id);
     const auto mails = mailbox(w.maildir, id + "@customer.example");
     REQUIRE(mails.size() == 1);
