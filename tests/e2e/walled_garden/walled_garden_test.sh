@@ -93,7 +93,7 @@ wait_for() {  # wait_for URL EXPECTED -> ms it took (fails after 10 s)
   fail "$1 never answered '$2' (last: '$(get "$1" || true)')"
 }
 
-"$DRIVER" wall "$DB" acct-7 10.201.1.2 | grep -qx "incident 1 walled_garden" || fail "driver could not wall acct-7"
+[[ $("$DRIVER" wall "$DB" acct-7 10.201.1.2) == "incident 1 walled_garden" ]] || fail "driver could not wall acct-7"
 ms=$(wait_for http://10.201.2.2/ "NOTICE PAGE client=10.201.1.2 host=10.201.2.2")
 echo "walled: the notice page answered ${ms} ms after the state change and saw client 10.201.1.2"
 [[ $(get http://10.201.2.3/) == "ALLOWED SITE" ]] || fail "allow-listed host not reachable while walled"
@@ -101,12 +101,13 @@ start=$(now_ms)
 if get http://10.201.2.2:8000/ >/dev/null; then fail "walled subscriber reached port 8000"; fi
 (( $(now_ms) - start < 2000 )) || fail "blocked TCP was not reset promptly"
 grep -q "10.201.1.2" "$TMP/walled-garden.nft" || fail "ruleset file lacks the walled address"
-ip netns exec $RTR nft list set inet botwarden walled4 | grep -q "10.201.1.2" || fail "nft set lacks the address"
+set4=$(ip netns exec $RTR nft list set inet botwarden walled4)   # no pipe into grep -q: SIGPIPE + pipefail
+[[ $set4 == *"10.201.1.2"* ]] || fail "nft set lacks the address: $set4"
 ip netns exec $RTR ipset restore < "$TMP/walled-garden.ipset" || fail "ipset restore refused the file"
 ip netns exec $RTR ipset test botwarden-walled4 10.201.1.2 2>/dev/null || fail "ipset lacks the walled address"
 if ip netns exec $RTR ipset test botwarden-walled4 10.201.1.99 2>/dev/null; then fail "ipset holds a wrong address"; fi
 
-"$DRIVER" release "$DB" acct-7 | grep -qx "incident 1 acknowledged" || fail "driver could not release acct-7"
+[[ $("$DRIVER" release "$DB" acct-7) == "incident 1 acknowledged" ]] || fail "driver could not release acct-7"
 ms=$(wait_for http://10.201.2.2/ "REAL SITE")
 echo "released: the real site answered ${ms} ms after the release"
 [[ $(get http://10.201.2.2:8000/) == "REAL SITE" ]] || fail "port 8000 still blocked after release"
