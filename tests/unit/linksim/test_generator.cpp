@@ -322,7 +322,8 @@ TEST_CASE("labels.json agrees with the capture") {
     CHECK(sub["snowshoe_group"].is_null() == (sub["kind"] != "bot_snowshoe"));
   }
   // Every subscriber-side address in the capture is labelled, and every label appears.
-  for (const auto& [address, framings] : encapsulation_of) {
+  for (const auto& entry : encapsulation_of) {
+    const std::string& address = entry.first;
     CAPTURE(address);
     CHECK(labelled_addresses.contains(address));
   }
