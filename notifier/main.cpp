@@ -19,6 +19,7 @@
 #include "notifier/ingest/import_leases.hpp"
 #include "notifier/ingest/ingester.hpp"
 #include "notifier/mapping/parsers.hpp"
+#include "notifier/report/report_command.hpp"
 #include "notifier/store/sqlite_store.hpp"
 #include "sensor/common/log.hpp"
 
@@ -207,6 +208,8 @@ int main(int argc, char** argv) {
   backup_cmd->add_option("FILE", backup_file, "new file (never overwritten)")->required();
 
   std::string now_text;
+  const auto report_cmd = report::add_report_command(app);  // notifier/report/report_command.hpp
+
   auto* tick_cmd = app.add_subcommand("tick", "apply time-based transitions and evidence retention now");
   tick_cmd->add_option("--now", now_text, "act as if it were this RFC 3339 time (tests, replays)");
 
@@ -236,6 +239,9 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (report_cmd->command->parsed()) {  // read-only: never opens the store for writing
+      return report::run_report_command(*report_cmd, config_path, config.database, std::cout, std::cerr);
+    }
     Notifier n(config);
     if (check->parsed()) {
       std::cout << "configuration " << config_path << " valid; database " << config.database << " at schema version "
