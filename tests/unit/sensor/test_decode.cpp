@@ -143,9 +143,9 @@ TEST_CASE("Ethernet padding after the IPv4 datagram is not payload") {
 
 TEST_CASE("IPv4 options are skipped") {
   const Bytes options{0x94, 0x04, 0x00, 0x00};  // router alert
-  PacketView v;
-  REQUIRE(decode_bytes(1, ethernet(0x0800, ipv4({100, 64, 1, 10}, {203, 0, 113, 5}, kTcp, 6, options)), v) ==
-          DecodeResult::tcp);
+  const Bytes frame = ethernet(0x0800, ipv4({100, 64, 1, 10}, {203, 0, 113, 5}, kTcp, 6, options));
+  PacketView v;  // its spans point into `frame`
+  REQUIRE(decode_bytes(1, frame, v) == DecodeResult::tcp);
   check_tcp(v);
 }
 
@@ -162,8 +162,9 @@ TEST_CASE("IPv6 extension headers are walked; a fragment header is skipped") {
   Bytes ext{60, 0, 1, 4, 0, 0, 0, 0};
   append(ext, Bytes{43, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
   append(ext, Bytes{6, 0, 0, 0, 0, 0, 0, 0});
+  const Bytes frame = ethernet(0x86dd, ipv6(0x10, 0x25, kTcp, 0, ext));
   PacketView v;
-  REQUIRE(decode_bytes(1, ethernet(0x86dd, ipv6(0x10, 0x25, kTcp, 0, ext)), v) == DecodeResult::tcp);
+  REQUIRE(decode_bytes(1, frame, v) == DecodeResult::tcp);
   check_tcp(v);
 
   const Bytes frag{6, 0, 0, 1, 0, 0, 0, 7};
