@@ -115,10 +115,12 @@ class SubscriberGenerator {
     fb.write_generated(kToServer, static_cast<std::uint64_t>(rng_.between(80, 160)), 300);
     const auto exchanges = rng_.between(1, 4);
     for (std::int64_t k = 0; k < exchanges; ++k) {
-      fb.write_generated(kToServer, static_cast<std::uint64_t>(rng_.between(200, 1500)), rng_.between(200, 400000));
+      const auto request = static_cast<std::uint64_t>(rng_.between(200, 1500));
+      fb.write_generated(kToServer, request, rng_.between(200, 400000));
       fb.write_generated(kToClient, std::max<std::uint64_t>(60, size / static_cast<std::uint64_t>(exchanges)), rng_.between(1000, 50000));
     }
-    fb.close(rng_.chance(0.7) ? kToServer : kToClient, rng_.between(1000, 2000000));
+    const Direction closer = rng_.chance(0.7) ? kToServer : kToClient;
+    fb.close(closer, rng_.between(1000, 2000000));
   }
 
   void http(Micros t, std::uint64_t size) {
@@ -126,8 +128,11 @@ class SubscriberGenerator {
     flows_[index].stream[1].tail = TailKind::random;
     FlowBuilder fb(flows_, index, packets_, t, timing(rng_.between(5000, 120000)), sc_.impairments, rng_);
     fb.connect();
-    const std::string host = random_word(rng_) + std::to_string(rng_.between(1, 999)) + ".example";
-    fb.write(kToServer, "GET /" + random_word(rng_) + "/" + rng_.text(8, kLowerDigits) + ".bin HTTP/1.1\r\nHost: " + host +
+    std::string host = random_word(rng_);
+    host += std::to_string(rng_.between(1, 999)) + ".example";
+    std::string path = random_word(rng_);
+    path += "/" + rng_.text(8, kLowerDigits);
+    fb.write(kToServer, "GET /" + path + ".bin HTTP/1.1\r\nHost: " + host +
                             "\r\nUser-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64)\r\nAccept: */*\r\n\r\n", 300);
     fb.write(kToClient, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
                             std::to_string(size) + "\r\n\r\n", 2000);
@@ -153,7 +158,8 @@ class SubscriberGenerator {
     const auto index = new_flow(t, sub_.ipv6 ? world_.resolver_v6 : world_.resolver_v4, 53, true);
     FlowBuilder fb(flows_, index, packets_, t, timing(rng_.between(1000, 8000)), sc_.impairments, rng_);
     const bool aaaa = sub_.ipv6 || rng_.chance(0.3);
-    const std::string name = "www." + random_word(rng_) + std::to_string(rng_.between(1, 999)) + ".example";
+    std::string name = "www." + random_word(rng_);
+    name += std::to_string(rng_.between(1, 999)) + ".example";
     const auto id = static_cast<std::uint16_t>(rng_.next());
     std::string header;
     header += static_cast<char>(id >> 8);
@@ -355,7 +361,8 @@ class SubscriberGenerator {
     if (variant == "mx_own_name") return mx.name;
     if (variant == "random_domain") {
       unresolvable = true;
-      return rng_.text(static_cast<std::size_t>(rng_.between(6, 10)), kLower) + rng_.pick(std::vector<std::string>{".com", ".net", ".info", ".biz"});
+      std::string name = rng_.text(static_cast<std::size_t>(rng_.between(6, 10)), kLower);
+      return name + rng_.pick(std::vector<std::string>{".com", ".net", ".info", ".biz"});
     }
     static const std::vector<std::string> shapes = {"ip_literal_not_own", "localhost", "single_label", "windows_default",
                                                     "big_provider", "random_domain"};
@@ -372,7 +379,8 @@ class SubscriberGenerator {
     plan.quit = rng_.chance(0.5);
     plan.stop_after_rejection = true;
     plan.sender_name = rng_.pick(std::vector<std::string>{"Support", "Bank Security", "Prize Team", "Pharmacy"});
-    const std::string spoofed = person_local_part(rng_) + "@" + random_domain_of_pool();
+    std::string spoofed = person_local_part(rng_);
+    spoofed += "@" + random_domain_of_pool();
     plan.transactions.push_back(transaction(spoofed, mx.domain, 5, true));
     if (rng_.chance(0.3)) plan.transactions.push_back(transaction(spoofed, mx.domain, 3, true));
     return plan;

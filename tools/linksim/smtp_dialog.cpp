@@ -65,10 +65,14 @@ class Dialog {
     label_.tls = true;
     flow_.flow().stream[0].tail = TailKind::tls_records;
     flow_.flow().stream[1].tail = TailKind::tls_records;
-    flow_.write_generated(kToServer, static_cast<std::uint64_t>(rng_.between(250, 600)), rng_.between(200, 2000));
-    flow_.write_generated(kToClient, static_cast<std::uint64_t>(rng_.between(2800, 5200)), rng_.between(500, 3000));
-    flow_.write_generated(kToServer, static_cast<std::uint64_t>(rng_.between(80, 160)), rng_.between(300, 3000));
-    flow_.write_generated(kToClient, static_cast<std::uint64_t>(rng_.between(51, 260)), rng_.between(200, 1000));
+    // Client hello, server hello + certificate, client key exchange, server finished.
+    const std::int64_t sizes[4][2] = {{250, 600}, {2800, 5200}, {80, 160}, {51, 260}};
+    const std::int64_t delays[4][2] = {{200, 2000}, {500, 3000}, {300, 3000}, {200, 1000}};
+    for (int i = 0; i < 4; ++i) {
+      const auto size = static_cast<std::uint64_t>(rng_.between(sizes[i][0], sizes[i][1]));
+      const Micros delay = rng_.between(delays[i][0], delays[i][1]);
+      flow_.write_generated(i % 2 == 0 ? kToServer : kToClient, size, delay);
+    }
   }
   bool tls() const { return tls_; }
 
@@ -85,7 +89,10 @@ struct Replies {
   std::string date;
   Rng& rng;
 
-  std::string gid() { return rng.text(6, kLowerDigits) + "." + std::to_string(rng.between(100, 999)); }
+  std::string gid() {
+    std::string id = rng.text(6, kLowerDigits);
+    return id + "." + std::to_string(rng.between(100, 999));
+  }
 
   std::vector<std::string> banner() {
     switch (s.style) {
@@ -204,7 +211,12 @@ struct Replies {
   }
   std::vector<std::string> queued() {
     switch (s.style) {
-      case ServerStyle::exim: return {"250 OK id=1t" + rng.text(4, kLowerDigits) + "-000" + rng.text(3, kUpperDigits) + "-" + rng.text(2, kUpperDigits)};
+      case ServerStyle::exim: {
+        std::string id = "250 OK id=1t" + rng.text(4, kLowerDigits);
+        id += "-000" + rng.text(3, kUpperDigits);
+        id += "-" + rng.text(2, kUpperDigits);
+        return {id};
+      }
       case ServerStyle::exchange:
       case ServerStyle::provider_m: return {"250 2.6.0 <" + rng.text(16, kLowerDigits) + "@" + s.name + "> Queued mail for delivery"};
       case ServerStyle::sendmail: return {"250 2.0.0 " + rng.text(14, kUpperDigits) + " Message accepted for delivery"};
@@ -302,8 +314,12 @@ SessionOutcome run_smtp_session(FlowBuilder& flow, const Server& server, const S
       for (const auto& rc : t.rcpts) cmds += "RCPT TO:<" + rc + ">\r\n";
       d.client(cmds + "DATA\r\n");
       d.server({"250 2.1.0 Ok", "250 2.1.5 Ok", "354 End data with <CR><LF>.<CR><LF>"});
-      d.client(message_body(t, plan.sender_name, flow.now(), rng), rng.between(1000, 20000));
-      d.server(r.queued(), rng.between(5000, 200000));
+      const std::string body = message_body(t, plan.sender_name, flow.now(), rng);
+      d.client(body, rng.between(1000, 20000));
+      {
+      const auto reply = r.queued();
+      d.server(reply, rng.between(5000, 200000));
+    }
       ++outcome.accepted_messages;
     }
     d.client("QUIT\r\n");
@@ -314,7 +330,10 @@ SessionOutcome run_smtp_session(FlowBuilder& flow, const Server& server, const S
 
   const bool blocked = client_blocklisted && server.blocklist != BlocklistCheck::none;
   if (blocked && server.blocklist == BlocklistCheck::at_connect) {
-    d.server(r.blocked_banner(), rng.between(1000, 300000));
+    {
+      const auto reply = r.blocked_banner();
+      d.server(reply, rng.between(1000, 300000));
+    }
     if (plan.quit) {
       d.client("QUIT\r\n");
       d.server(r.quit());
@@ -324,7 +343,10 @@ SessionOutcome run_smtp_session(FlowBuilder& flow, const Server& server, const S
     }
     return outcome;
   }
-  d.server(r.banner(), rng.between(1000, 300000));
+  {
+      const auto reply = r.banner();
+      d.server(reply, rng.between(1000, 300000));
+    }
 
   label.helo = plan.helo;
   d.client((plan.ehlo ? "EHLO " : "HELO ") + plan.helo + "\r\n");
@@ -412,8 +434,12 @@ SessionOutcome run_smtp_session(FlowBuilder& flow, const Server& server, const S
       }
     }
     if (data_open) {
-      d.client(message_body(t, plan.sender_name, flow.now(), rng), rng.between(1000, 20000));
-      d.server(r.queued(), rng.between(5000, 300000));
+      const std::string body = message_body(t, plan.sender_name, flow.now(), rng);
+      d.client(body, rng.between(1000, 20000));
+      {
+      const auto reply = r.queued();
+      d.server(reply, rng.between(5000, 300000));
+    }
       ++outcome.accepted_messages;
     }
     const bool refused = !data_open;

@@ -55,7 +55,9 @@ std::string dashed(const IpAddress& a) {
 
 Server make_mx(Rng& rng, std::size_t i) {
   Server s;
-  s.domain = rng.pick(kWords) + rng.pick(kWords) + std::to_string(i % 97) + ".example";
+  // One draw per statement: operands of + are evaluated in an unspecified order.
+  const std::string first_word = rng.pick(kWords);
+  s.domain = first_word + rng.pick(kWords) + std::to_string(i % 97) + ".example";
   const double style = rng.uniform();
   s.style = style < 0.5 ? ServerStyle::postfix
             : style < 0.7 ? ServerStyle::exim
@@ -80,9 +82,12 @@ Server make_mx(Rng& rng, std::size_t i) {
 
 std::string person_local_part(Rng& rng) {
   const double r = rng.uniform();
-  if (r < 0.5) return rng.pick(kFirstNames) + "." + rng.pick(kSurnames);
-  if (r < 0.7) return rng.pick(kFirstNames).substr(0, 1) + rng.pick(kSurnames);
-  if (r < 0.85) return rng.pick(kFirstNames) + std::to_string(rng.between(1, 99));
+  if (r < 0.85) {
+    const std::string first = rng.pick(kFirstNames);
+    if (r < 0.5) return first + "." + rng.pick(kSurnames);
+    if (r < 0.7) return first.substr(0, 1) + rng.pick(kSurnames);
+    return first + std::to_string(rng.between(1, 99));
+  }
   static const std::vector<std::string> roles = {"info", "sales", "office", "contact", "support", "hr"};
   return rng.pick(roles);
 }
@@ -97,8 +102,8 @@ IpAddress random_outside_v4(Rng& rng) {
 }
 
 IpAddress random_outside_v6(Rng& rng) {
-  return v6_of(0x20010db8f0000000ULL + static_cast<std::uint64_t>(rng.between(0, 0xffffff)) * 0x10000,
-               rng.next() | 1);
+  const auto subnet = static_cast<std::uint64_t>(rng.between(0, 0xffffff));
+  return v6_of(0x20010db8f0000000ULL + subnet * 0x10000, rng.next() | 1);
 }
 
 std::string Subscriber::label_address() const { return ipv6 ? prefix64.to_string() : v4.to_string(); }
@@ -286,7 +291,8 @@ World build_world(const Scenario& scenario, std::uint64_t seed) {
         break;
       case Kind::mailing_list:
         s.variant = "fqdn";
-        s.own_domain = r.pick(kClubs) + "-" + r.pick(kWords) + ".example";
+        s.own_domain = r.pick(kClubs);
+        s.own_domain += "-" + r.pick(kWords) + ".example";
         s.helo = "lists." + s.own_domain;
         s.name = capitalize(s.own_domain.substr(0, s.own_domain.find('-'))) + " club";
         s.business = r.chance(0.3);
@@ -302,8 +308,12 @@ World build_world(const Scenario& scenario, std::uint64_t seed) {
       }
       case Kind::bot_direct_mx:
         s.variant = r.chance(0.5) ? "own_rdns" : "fake_fqdn";
-        s.helo = s.variant == "own_rdns" ? "dyn-" + host_dashed + ".isp.example"
-                                          : "mail." + r.pick(kWords) + std::to_string(r.between(1, 999)) + ".com";
+        if (s.variant == "own_rdns") {
+          s.helo = "dyn-" + host_dashed + ".isp.example";
+        } else {
+          s.helo = "mail." + r.pick(kWords);
+          s.helo += std::to_string(r.between(1, 999)) + ".com";
+        }
         s.windows = true;
         break;
       case Kind::bot_slow:
@@ -329,7 +339,8 @@ World build_world(const Scenario& scenario, std::uint64_t seed) {
   const std::int64_t groups = (snowshoe_members + scenario.snowshoe_group_size - 1) / scenario.snowshoe_group_size;
   for (std::int64_t g = 0; g < groups; ++g) {
     World::SnowshoeGroup group;
-    group.mailfrom_domain = rng.pick(kWords) + "-" + rng.pick(std::vector<std::string>{"deals", "offers", "news", "promo"}) + ".example";
+    group.mailfrom_domain = rng.pick(kWords);
+    group.mailfrom_domain += "-" + rng.pick(std::vector<std::string>{"deals", "offers", "news", "promo"}) + ".example";
     group.helo_stem = rng.pick(kWords);
     const auto targets = rng.between(3, 6);
     for (std::int64_t t = 0; t < targets; ++t) group.targets.push_back(rng.index(mx_count));
