@@ -50,6 +50,7 @@ std::string dashed(const IpAddress& a) {
   for (auto& c : s) {
     if (c == '.' || c == ':') c = '-';
   }
+  while (!s.empty() && s.back() == '-') s.pop_back();  // "2001-db8-1000-2d--" from "2001:db8:1000:2d::"
   return s;
 }
 
@@ -188,6 +189,7 @@ World build_world(const Scenario& scenario, std::uint64_t seed) {
   for (double x : scenario.encapsulation_weights) weight_total += x;
   std::uint32_t v4_count = 0, v6_count = 0;
   std::int64_t snowshoe_members = 0;
+  std::size_t bad_helo_bots = 0;
   const std::size_t mx_count = w.mx.size();
   for (std::size_t i = 0; i < kinds.size(); ++i) {
     Subscriber s;
@@ -302,7 +304,7 @@ World build_world(const Scenario& scenario, std::uint64_t seed) {
         static const std::vector<std::string> v = {"ip_literal_not_own", "bare_ip", "localhost", "single_label",
                                                    "windows_default", "big_provider", "recipient_domain",
                                                    "mx_own_name", "random_domain", "many_helos"};
-        s.variant = v[i % v.size()];
+        s.variant = v[bad_helo_bots++ % v.size()];  // every variant equally often
         s.windows = true;
         break;
       }

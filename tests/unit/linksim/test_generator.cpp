@@ -385,3 +385,94 @@ TEST_CASE("impairments mark the sessions they touch") {
   }
   CHECK(impaired > total / 2);
 }
+
+TEST_CASE("bot variants send the HELO their label promises") {
+  const std::string text = R"([scenario]
+name = "variants"
+duration_seconds = 600
+[scenario.subscribers]
+bot_bad_helo = 30
+business_mta = 20
+mail_client = 20
+ipv6_fraction = 0.2
+business_sloppy_helo_fraction = 0.5
+[scenario.background]
+flows_per_subscriber_per_minute = 0
+[scenario.mail]
+mx_servers = 20
+)";
+  TempDir dir("variants");
+  generate(scenario_of(text), 4, dir.path.string());
+  const auto labels = nlohmann::json::parse(slurp(dir.path / "labels.json"));
+  std::set<std::string> variants_seen;
+  for (const auto& sub : labels["subscribers"]) {
+    const std::string variant = sub["variant"];
+    CAPTURE(variant);
+    REQUIRE(!sub["sessions"].empty());  // every mail role sends at least once
+    variants_seen.insert(variant);
+    std::set<std::string> helos;
+    for (const auto& s : sub["sessions"]) {
+      if (s["helo"].is_null()) continue;
+      const std::string helo = s["helo"], client = s["client"];
+      CAPTURE(helo);
+      helos.insert(helo);
+      if (variant == "ip_literal_not_own") {
+        CHECK(helo.front() == '[');
+        CHECK(helo != "[" + client + "]");
+      } else if (variant == "own_ip_literal") {
+        CHECK((helo == "[" + client + "]" || helo == "[IPv6:" + client + "]"));
+      } else if (variant == "bare_ip") {
+        CHECK(IpAddress::parse(helo).has_value());
+      } else if (variant == "localhost") {
+        CHECK((helo == "localhost" || helo == "localhost.localdomain"));
+      } else if (variant == "windows_default") {
+        CHECK(helo.starts_with("WIN-"));
+        CHECK(helo.size() == 15);
+      } else if (variant == "single_label") {
+        CHECK(helo.find('.') == std::string::npos);
+      } else if (variant == "mx_own_name") {
+        CHECK(s["replies"][0].get<std::string>().find(" " + helo + " ") != std::string::npos);
+      } else if (variant == "recipient_domain") {
+        for (const auto& rcpts : s["rcptto"]) {
+          for (const auto& r : rcpts) CHECK(r.get<std::string>().ends_with("@" + helo));
+        }
+      } else if (variant == "big_provider") {
+        CHECK(std::set<std::string>{"gmail.com", "outlook.com", "yahoo.com", "hotmail.com"}.contains(helo));
+      } else if (variant == "fqdn") {
+        CHECK(helo.starts_with("mail."));
+      } else if (variant == "mail_local") {
+        CHECK(helo.ends_with(".local"));
+      }
+    }
+    if (variant == "many_helos" && sub["sessions"].size() >= 3) CHECK(helos.size() >= 2);
+  }
+  for (const char* v : {"ip_literal_not_own", "bare_ip", "localhost", "single_label", "windows_default",
+                        "big_provider", "recipient_domain", "mx_own_name", "random_domain", "many_helos"}) {
+    CAPTURE(v);
+    CHECK(variants_seen.contains(v));
+  }
+}
+
+TEST_CASE("a short snaplen truncates long frames and keeps their length") {
+  const std::string text = std::string(kAllKinds).replace(std::string(kAllKinds).find("duration_seconds"), 0,
+                                                          "snaplen = 96\n");
+  TempDir dir("snaplen");
+  generate(scenario_of(text), 1, dir.path.string());
+  const std::string bytes = slurp(dir.path / "capture.pcap");
+  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  const auto le32 = [&](std::size_t at) {
+    return static_cast<std::uint32_t>(data[at] | data[at + 1] << 8 | data[at + 2] << 16 | data[at + 3] << 24);
+  };
+  CHECK(le32(16) == 96);
+  int truncated = 0;
+  std::size_t at = 24;
+  while (at + 16 <= bytes.size()) {
+    const auto caplen = le32(at + 8), length = le32(at + 12);
+    CHECK(caplen <= 96);
+    CHECK(caplen == std::min<std::uint32_t>(length, 96));
+    truncated += length > caplen;
+    at += 16 + caplen;
+  }
+  CHECK(at == bytes.size());
+  CHECK(truncated > 100);
+}
