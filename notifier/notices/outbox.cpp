@@ -5,6 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 
 #include "notifier/notices/mime.hpp"
 
@@ -200,6 +203,33 @@ RunResult Outbox::send_due(const SmtpSender& sender, Micros now, const SentCallb
     }
   }
   return run;
+}
+
+OutboxRound run_outbox_round(Outbox& outbox, const SmtpSender& sender, Micros now, const Outbox::SentCallback& on_sent) {
+  OutboxRound round;
+  round.plan = outbox.enqueue_due(now);
+  round.run = outbox.send_due(sender, now, on_sent);
+  return round;
+}
+
+void run_outbox_loop(Outbox& outbox, const SmtpSender& sender, double poll_seconds,
+                     const Outbox::SentCallback& on_sent, std::stop_token stop) {
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  while (!stop.stop_requested()) {
+    try {
+      const Micros now = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+      const auto round = run_outbox_round(outbox, sender, now, on_sent);
+      if (round.plan.queued || round.run.sent || round.run.failed || round.run.retried)
+        spdlog::info("outbox: {} queued, {} sent, {} to retry, {} failed", round.plan.queued, round.run.sent,
+                     round.run.retried, round.run.failed);
+    } catch (const std::exception& e) {
+      spdlog::error("outbox: {}", e.what());
+    }
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, stop, std::chrono::duration<double>(poll_seconds), [] { return false; });
+  }
 }
 
 }  // namespace botwarden::notices

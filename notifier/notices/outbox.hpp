@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -85,5 +86,17 @@ class Outbox {
   NoticeSettings notice_;
   OutboxSettings settings_;
 };
+
+struct OutboxRound {
+  PlanResult plan;
+  RunResult run;
+};
+// One round of the worker at `now`: enqueue_due, then send_due.
+OutboxRound run_outbox_round(Outbox& outbox, const SmtpSender& sender, Micros now,
+                             const Outbox::SentCallback& on_sent = {});
+// Rounds every `poll_seconds` (wall clock) until `stop` is requested; errors
+// are logged and the next round tries again. For `botwarden-notifier serve`.
+void run_outbox_loop(Outbox& outbox, const SmtpSender& sender, double poll_seconds,
+                     const Outbox::SentCallback& on_sent, std::stop_token stop);
 
 }  // namespace botwarden::notices
