@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <stdexcept>
+#include <system_error>
 
 #include "tools/linksim/frame.hpp"
 #include "tools/linksim/pcap_writer.hpp"
@@ -477,7 +479,9 @@ Summary generate(const Scenario& scenario, std::uint64_t seed, const std::string
   }
   std::stable_sort(packets.begin(), packets.end(), [](const Packet& a, const Packet& b) { return a.ts < b.ts; });
 
-  std::filesystem::create_directories(out_dir);
+  std::error_code error;
+  std::filesystem::create_directories(out_dir, error);
+  if (error) throw std::runtime_error(out_dir + ": cannot create folder: " + error.message());
   Summary summary;
   PcapWriter pcap(out_dir + "/capture.pcap", static_cast<std::uint32_t>(scenario.snaplen));
   for (const Packet& p : packets) {
