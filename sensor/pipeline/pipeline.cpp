@@ -51,6 +51,9 @@ struct Pipeline::SmtpFlow {
   classify::NdpiFlow ndpi;
   bool client_fin = false;
   bool server_fin = false;
+  // Ended (FIN both ways, RST): records are out, but the entry stays until it
+  // idles out so late retransmissions do not start a bogus new session.
+  bool closed = false;
 };
 
 Pipeline::Pipeline(const PipelineConfig& config, SessionSink& sink)
@@ -70,8 +73,9 @@ void Pipeline::advance_time(Micros ts) {
   sink_.on_time(now_);
 }
 
-void Pipeline::end_flow(Table::Entry& e, flow::FlowEnd why) {
-  SmtpFlow& f = *e.value;
+void Pipeline::close_flow(SmtpFlow& f, flow::FlowEnd why) {
+  if (f.closed) return;
+  f.closed = true;
   smtp::SmtpSession::ClientSide client{&f.session, now_};
   smtp::SmtpSession::ServerSide server{&f.session, now_};
   f.to_server.flush(client);
@@ -84,6 +88,8 @@ void Pipeline::end_flow(Table::Entry& e, flow::FlowEnd why) {
   f.session.end(now_, end);
   ++stats_.flows_ended[static_cast<std::size_t>(why)];
 }
+
+void Pipeline::end_flow(Table::Entry& e, flow::FlowEnd why) { close_flow(*e.value, why); }
 
 namespace {
 std::string make_uid(const flow::FlowKey& key, Micros ts) {
@@ -151,10 +157,17 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
   const flow::FlowKey key = flow::FlowKey::from_packet(v.src, v.src_port, v.dst, v.dst_port, src_is_low);
   Table::Entry* entry = flows_.find(key, ts);
   SmtpFlow* f = nullptr;
+  const bool pure_syn = (v.flags & (tcp_flag::syn | tcp_flag::ack | tcp_flag::rst)) == tcp_flag::syn;
   if (entry != nullptr) {
     f = entry->value.get();
-    if (ts - entry->first_seen > config_.flow_max_age) {
-      flows_.erase(*entry, flow::FlowEnd::max_age, [this](Table::Entry& e, flow::FlowEnd why) { end_flow(e, why); });
+    const bool too_old = ts - entry->first_seen > config_.flow_max_age;
+    if (f->closed && !pure_syn && !too_old) {
+      ++stats_.after_close;  // a late retransmission or the last ACK
+      return;
+    }
+    if (too_old || f->closed) {  // too old, or a new connection on a closed one's ports
+      flows_.erase(*entry, too_old ? flow::FlowEnd::max_age : flow::FlowEnd::closed,
+                   [this](Table::Entry& e, flow::FlowEnd why) { end_flow(e, why); });
       entry = nullptr;
       f = nullptr;
     }
@@ -162,7 +175,6 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
   if (f == nullptr) {
     // Only SMTP candidates get state: a SYN to an SMTP port, or payload on an
     // SMTP port, or a first payload that looks like SMTP.
-    const bool pure_syn = (v.flags & (tcp_flag::syn | tcp_flag::ack | tcp_flag::rst)) == tcp_flag::syn;
     const bool smtp_port = is_smtp_port(v.dst_port) || is_smtp_port(v.src_port);
     bool candidate;
     if (v.payload.empty()) candidate = pure_syn && is_smtp_port(v.dst_port);
@@ -204,12 +216,7 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
       f->to_client.fin(after);
     }
   }
-  if ((v.flags & tcp_flag::rst) || (f->client_fin && f->server_fin)) {
-    Table::Entry* e = flows_.find(key, ts);
-    if (e != nullptr) {
-      flows_.erase(*e, flow::FlowEnd::closed, [this](Table::Entry& x, flow::FlowEnd why) { end_flow(x, why); });
-    }
-  }
+  if ((v.flags & tcp_flag::rst) || (f->client_fin && f->server_fin)) close_flow(*f, flow::FlowEnd::closed);
 }
 
 void Pipeline::finish() {

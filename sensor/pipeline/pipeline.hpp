@@ -39,6 +39,7 @@ struct PipelineStats {
   std::uint64_t not_subscriber = 0;      // TCP between two non-subscriber hosts
   std::uint64_t not_candidate = 0;       // subscriber TCP that is not SMTP
   std::uint64_t smtp_packets = 0;        // packets of candidate flows
+  std::uint64_t after_close = 0;         // packets of a flow already closed (late retransmissions)
   std::uint64_t flows_created = 0;
   std::array<std::uint64_t, 5> flows_ended{};  // by flow::FlowEnd
   std::uint64_t records = 0;
@@ -64,6 +65,7 @@ class Pipeline {
   void finish();
 
   const PipelineStats& stats() const { return stats_; }
+  // Flows in the table (including closed ones kept to absorb late packets).
   std::size_t open_flows() const { return flows_.size(); }
 
   struct SmtpFlow;  // per-flow state (pipeline.cpp)
@@ -73,6 +75,7 @@ class Pipeline {
   void advance_time(Micros ts);
   SmtpFlow* new_flow(const decode::PacketView& v, const flow::FlowKey& key, bool src_is_low, Micros ts);
   void end_flow(Table::Entry& e, flow::FlowEnd why);
+  void close_flow(SmtpFlow& f, flow::FlowEnd why);
 
   PipelineConfig config_;
   SessionSink& sink_;

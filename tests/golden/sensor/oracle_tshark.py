@@ -7,7 +7,8 @@ smtp.req.command + smtp.req.parameter pairs) must be in our session log for
 the same connection, and our log must hold nothing else. The number of
 commands compared must be > 0.
 
-  oracle_tshark.py --sensor BIN (--case NAME ... | --pcap FILE --config TOML)
+  oracle_tshark.py --sensor BIN (--case NAME ... | --pcap FILE --config TOML
+                                  | --linksim BIN --scenario TOML --config TOML)
 """
 import argparse
 import collections
@@ -74,7 +75,7 @@ def sensor_commands(sensor, config, pcap):
         if r["helo"] and (conn, r["helo"]) not in helos:  # repeated on every record of a session
             helos.add((conn, r["helo"]))
             found[(conn, "helo", r["helo"])] += 1
-        if r["mailfrom"]:
+        if r["mailfrom"] or r["trans_depth"] > 0:  # "MAIL FROM:<>" (a bounce) is ""
             found[(conn, "mail", r["mailfrom"])] += 1
         for rcpt in r["rcptto"]:
             found[(conn, "rcpt", rcpt)] += 1
@@ -100,9 +101,19 @@ def main():
     ap.add_argument("--case", action="append")
     ap.add_argument("--pcap")
     ap.add_argument("--config", default=os.path.join(HERE, "sensor.toml"))
+    ap.add_argument("--linksim")
+    ap.add_argument("--scenario")
+    ap.add_argument("--seed", default="1")
     args = ap.parse_args()
     ok = True
-    if args.pcap:
+    if args.linksim:
+        with tempfile.TemporaryDirectory() as work:
+            subprocess.run([args.linksim, "--scenario", args.scenario, "--seed", args.seed, "--out", work],
+                           check=True, capture_output=True)
+            pcap = os.path.join(work, "capture.pcap")
+            ok = compare(os.path.basename(args.scenario), tshark_commands(pcap),
+                         sensor_commands(args.sensor, args.config, pcap))
+    elif args.pcap:
         ok = compare(os.path.basename(args.pcap), tshark_commands(args.pcap),
                      sensor_commands(args.sensor, args.config, args.pcap))
     else:

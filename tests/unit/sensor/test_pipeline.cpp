@@ -102,3 +102,28 @@ TEST_CASE("idle flows end after the idle timeout of capture time") {
   CHECK(sink.records[0].path == smtp::Path::relay);
   CHECK(sink.records[0].partial);
 }
+
+TEST_CASE("a retransmission after the connection closed does not start a second session") {
+  Recorder sink;
+  Pipeline p(config(), sink);
+  const auto c = [&](Micros t, std::uint32_t seq, std::uint8_t flags, std::string_view data, std::uint32_t ack) {
+    p.packet(t, 1, frame({100, 64, 1, 1}, {203, 0, 113, 5}, 40000, 25, seq, flags, data, ack));
+  };
+  const auto s = [&](Micros t, std::uint32_t seq, std::uint8_t flags, std::string_view data, std::uint32_t ack) {
+    p.packet(t, 1, frame({203, 0, 113, 5}, {100, 64, 1, 1}, 25, 40000, seq, flags, data, ack));
+  };
+  c(1, 99, 0x02, "", 0);
+  s(2, 499, 0x12, "", 100);
+  s(3, 500, 0x18, "220 mx\r\n", 100);
+  c(4, 100, 0x18, "MAIL FROM:<a@b>\r\n", 508);
+  s(5, 508, 0x18, "250 ok\r\n", 117);
+  c(6, 117, 0x11, "", 516);
+  s(7, 516, 0x11, "", 118);
+  REQUIRE(sink.records.size() == 1);
+  c(8, 100, 0x18, "MAIL FROM:<a@b>\r\n", 508);  // late duplicate
+  p.finish();
+  CHECK(sink.records.size() == 1);
+  CHECK(p.stats().after_close == 1);
+  CHECK_FALSE(sink.records[0].partial);
+  CHECK(sink.records[0].mailfrom == "a@b");
+}
