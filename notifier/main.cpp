@@ -7,9 +7,13 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <stop_token>
+#include <thread>
 
 #include "botwarden/version.hpp"
 #include "notifier/config/notifier_config.hpp"
@@ -22,6 +26,7 @@
 #include "notifier/report/report_command.hpp"
 #include "notifier/store/sqlite_store.hpp"
 #include "sensor/common/log.hpp"
+#include "web/server/server.hpp"
 
 namespace {
 
@@ -138,6 +143,51 @@ int run_tick(Notifier& n, Micros now) {
   return kOk;
 }
 
+// Time-based transitions and evidence retention, every tick_interval_seconds.
+void tick_once(Notifier& n) {
+  try {
+    const auto now = ingest::system_now();
+    const auto moved = n.incidents.tick(now);
+    const auto purged = n.store.purge_evidence_before(now - n.config.retention_days * kDay);
+    if (moved.total() || purged.events_purged) {
+      spdlog::info("tick: {} transitions, evidence purged from {} events", moved.total(), purged.events_purged);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("tick: {}", e.what());  // the next tick tries again
+  }
+}
+
+int run_serve(Notifier& n, const ConfigFile& file) {
+  const auto web_config = web::load_web_config(file);
+  std::vector<ingest::SensorCredential> sensors;
+  for (const auto& s : n.config.sensors) sensors.push_back({s.name, s.token});
+  if (sensors.empty()) spdlog::warn("no [[notifier.sensors]]: POST /api/v1/events will answer 401");
+  const auto body_limit = static_cast<std::size_t>(n.config.body_limit_bytes);
+  ingest::EventsApi events(n.ingester, sensors, {body_limit, static_cast<std::size_t>(n.config.max_events_per_batch)},
+                           ingest::system_now);
+  web::Router router;
+  router.add(
+      web::Verb::post, "/api/v1/events",
+      [&events](const web::Request& request, const web::RequestContext&) { return events.handle_events_post(request); },
+      {.body_limit = body_limit});
+  web::Server server(web_config, std::move(router));
+  server.start();
+  for (const auto& endpoint : server.bound_endpoints()) spdlog::info("listening on {}", endpoint.to_string());
+
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  std::jthread ticker([&](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      tick_once(n);
+      std::unique_lock lock(mutex);
+      wake.wait_for(lock, stop, std::chrono::seconds(n.config.tick_interval_seconds), [] { return false; });
+    }
+  });
+  server.run_until_signal();  // SIGINT/SIGTERM: in-flight requests finish, then it returns
+  ticker.request_stop();
+  return kOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -150,6 +200,9 @@ int main(int argc, char** argv) {
   std::string config_path = "configs/botwarden.toml";
   app.add_option("-c,--config", config_path, "configuration file (TOML)");
 
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "serve POST /api/v1/events on the [web] endpoints and run tick every tick_interval_seconds; "
+               "SIGINT/SIGTERM stop it gracefully");
   auto* check = app.add_subcommand("check", "validate the configuration and open (and migrate) the database");
 
   std::string jsonl;
@@ -229,9 +282,11 @@ int main(int argc, char** argv) {
   }
 
   NotifierConfig config;
+  std::optional<ConfigFile> file;
   try {
-    const auto file = ConfigFile::load(config_path);
-    config = load_notifier_config(file);
+    file.emplace(ConfigFile::load(config_path));
+    config = load_notifier_config(*file);
+    if (serve_cmd->parsed()) web::load_web_config(*file);  // [web] errors are configuration errors too
     setup_logging("notifier", config.log_level);
   } catch (const ConfigError& e) {
     std::cerr << "botwarden-notifier: " << e.what() << "\n";
@@ -248,6 +303,7 @@ int main(int argc, char** argv) {
                 << n.store.schema_version() << "\n";
       return kOk;
     }
+    if (serve_cmd->parsed()) return run_serve(n, *file);
     if (ingest_cmd->parsed()) return run_ingest(n, jsonl);
     if (import_cmd->parsed()) return run_import(n, format, lease_file, identity, identities_file);
     if (list_cmd->parsed()) return run_list(n, state, as_json, limit);
