@@ -29,7 +29,8 @@ std::string subscriber_key(const IpAddress& address, unsigned ipv6_prefix_length
 }
 
 Novelty SubscriberBehaviour::observe(const smtp::SessionRecord& r, const IpAddress& address,
-                                     bool blocklisted, Micros at, const BehaviourLimits& limits) {
+                                     bool blocklisted, const std::string& sender_domain, Micros at,
+                                     const BehaviourLimits& limits) {
   Novelty n;
   n.direct = r.path == smtp::Path::direct;
   if (sessions == 0 || at < first_seen) first_seen = at;
@@ -54,6 +55,19 @@ Novelty SubscriberBehaviour::observe(const smtp::SessionRecord& r, const IpAddre
       n.first_blocklist_at_destination = true;
     }
     add_sample(sample_destinations, r.resp_h.to_string(), limits.max_samples);
+    if (!sender_domain.empty()) {
+      auto sd = sender_domains_.find(sender_domain);
+      if (sd == sender_domains_.end()) {
+        if (sender_domains_.size() >= limits.max_destinations) {
+          const auto oldest = std::min_element(sender_domains_.begin(), sender_domains_.end(),
+                                               [](const auto& a, const auto& b) { return a.second < b.second; });
+          if (oldest != sender_domains_.end()) sender_domains_.erase(oldest);
+        }
+        sd = sender_domains_.emplace(sender_domain, at).first;
+        n.new_sender_domain = true;
+      }
+      sd->second = std::max(sd->second, at);
+    }
   }
 
   if (!r.helo.empty()) {
@@ -91,6 +105,7 @@ Novelty SubscriberBehaviour::observe(const smtp::SessionRecord& r, const IpAddre
 
 void SubscriberBehaviour::expire(Micros now, const BehaviourLimits& limits) {
   std::erase_if(destinations_, [&](const auto& kv) { return kv.second.last < now - limits.destination_window; });
+  std::erase_if(sender_domains_, [&](const auto& kv) { return kv.second < now - limits.destination_window; });
   std::erase_if(helos_, [&](const auto& kv) {
     const bool old = kv.second.last < now - limits.helo_window;
     if (old && kv.second.direct) --direct_helos_;

@@ -29,20 +29,23 @@ struct Novelty {
   bool new_destination = false;              // server not seen in the destination window
   bool first_blocklist_at_destination = false;  // this server's first blocklist refusal in the window
   unsigned helo_repeats = 0;                 // earlier sessions with the same HELO in the HELO window
+  bool new_sender_domain = false;            // MAIL FROM domain not seen in the destination window
 };
 
 class SubscriberBehaviour {
  public:
   // Records one session from `address` (the subscriber side). `blocklisted`:
   // the server refused naming a blocklist or the subscriber's address.
+  // `sender_domain`: the MAIL FROM registrable domain ("" for none).
   Novelty observe(const smtp::SessionRecord& r, const IpAddress& address, bool blocklisted,
-                  Micros at, const BehaviourLimits& limits);
+                  const std::string& sender_domain, Micros at, const BehaviourLimits& limits);
   // Forgets destinations and HELOs whose window has passed.
   void expire(Micros now, const BehaviourLimits& limits);
 
   std::size_t distinct_destinations() const { return destinations_.size(); }
   std::size_t distinct_direct_helos() const { return direct_helos_; }
   std::size_t distinct_helos() const { return helos_.size(); }
+  std::size_t distinct_sender_domains() const { return sender_domains_.size(); }
 
   // Totals since the subscriber was first seen (or re-created after eviction).
   std::uint64_t sessions = 0;
@@ -69,6 +72,7 @@ class SubscriberBehaviour {
   };
   std::unordered_map<IpAddress, Destination, IpAddressHash> destinations_;
   std::unordered_map<std::string, Helo> helos_;
+  std::unordered_map<std::string, Micros> sender_domains_;  // direct path only -> last seen
   std::size_t direct_helos_ = 0;
 };
 

@@ -58,8 +58,10 @@ DirectToMxConfig load_direct_to_mx(ConfigSection s) {
   c.rcpt_rejected_weight = s.get_double("rcpt_rejected_weight", c.rcpt_rejected_weight, 0.0, 20.0);
   c.tempfail_weight = s.get_double("tempfail_weight", c.tempfail_weight, 0.0, 20.0);
   c.accepted_weight = s.get_double("accepted_weight", c.accepted_weight, -20.0, 0.0);
-  c.good_helo_weight = s.get_double("good_helo_weight", c.good_helo_weight, -20.0, 0.0);
-  c.bad_helo_weight = s.get_double("bad_helo_weight", c.bad_helo_weight, 0.0, 20.0);
+  c.tls_weight = s.get_double("tls_weight", c.tls_weight, -20.0, 0.0);
+  c.min_sender_domains =
+      static_cast<unsigned>(s.get_int("min_sender_domains", c.min_sender_domains, 1, 100000));
+  c.varied_sender_weight = s.get_double("varied_sender_weight", c.varied_sender_weight, 0.0, 20.0);
   c.blocklist_patterns = s.get_strings("blocklist_patterns", c.blocklist_patterns);
   for (auto& p : c.blocklist_patterns) {
     if (p.empty()) s.fail("blocklist_patterns", "an empty pattern would match every reply");

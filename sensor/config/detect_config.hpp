@@ -26,12 +26,12 @@ struct BadHeloConfig {
   // evidence.helo_classes but weighs nothing.
   std::vector<std::string> classes{kHeloClassNames.begin(), kHeloClassNames.end()};
   // Log-likelihood ratio of one session showing the class (index = class).
-  std::array<double, 10> weights{3.0, 3.0, 3.0, 1.0, 2.0, 4.0, 3.0, 4.0, 2.5, 3.0};
+  std::array<double, 10> weights{3.0, 3.0, 3.0, 1.0, 2.0, 4.0, 3.0, 4.0, 2.0, 3.0};
   // A HELO that is none of the above on the direct path (a plausible FQDN).
-  double good_helo_weight = -1.0;
+  double good_helo_weight = -0.6;
   // The n-th session with the same HELO in the window weighs repeat_decay^(n-1):
   // a host's configured name is one fact, not independent evidence per session.
-  double repeat_decay = 0.7;
+  double repeat_decay = 0.85;
   std::vector<std::string> providers{"gmail.com", "googlemail.com", "google.com", "outlook.com",
                                      "hotmail.com", "live.com", "msn.com", "microsoft.com",
                                      "yahoo.com", "aol.com", "icloud.com", "me.com", "apple.com",
@@ -47,16 +47,20 @@ struct BadHeloConfig {
 
 struct DirectToMxConfig {
   unsigned window_seconds = 3600;
-  unsigned min_destinations = 4;       // distinct direct servers in the window before it may flag
+  unsigned min_destinations = 3;       // distinct direct servers in the window before it may flag
   unsigned burst_destinations = 20;    // beyond this many, each new server is evidence
   double novel_destination_weight = 0.4;
   double blocklist_rejection_weight = 2.5;  // counted once per destination server in the window
   double rejection_weight = 1.0;       // other 5xx refusals
-  double rcpt_rejected_weight = 0.3;   // per session with refused recipients
+  double rcpt_rejected_weight = 1.0;   // per session with refused recipients (harvested lists)
   double tempfail_weight = 0.1;        // 4xx (greylisting)
   double accepted_weight = -0.7;       // a message the receiver accepted
-  double good_helo_weight = -0.3;
-  double bad_helo_weight = 0.5;
+  // STARTTLS: what follows is opaque, but real MTAs use it and spam bots rarely do.
+  double tls_weight = -1.0;
+  // A new MAIL FROM domain to a new server, once the subscriber already sent
+  // as min_sender_domains domains in the window: forged senders.
+  unsigned min_sender_domains = 3;
+  double varied_sender_weight = 1.5;
   std::vector<std::string> blocklist_patterns{"spamhaus", "abuseat", "spamcop", "barracuda",
                                               "sorbs", "dnsbl", "rbl", "blocklist", "blacklist",
                                               "blocked", "listed"};

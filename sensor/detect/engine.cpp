@@ -41,8 +41,8 @@ const EngineStats& Engine::stats() const {
 bool Engine::is_blocklist_refusal(const smtp::SessionRecord& r) const {
   const bool refused = r.rejected || r.replies_5xx > 0 || r.last_reply_code >= 500;
   if (!refused) return false;
-  std::string text = lower(r.last_reply);
-  if (!r.banner.empty() && r.banner[0] == '5') text += " " + lower(r.banner);
+  // The first refusal holds the reason; the last reply is often "221 Bye".
+  std::string text = lower(r.reject_reply) + "\n" + lower(r.last_reply);
   for (const auto& pattern : config_.direct_to_mx.blocklist_patterns) {
     if (text.find(pattern) != std::string::npos) return true;
   }
@@ -53,18 +53,16 @@ bool Engine::is_blocklist_refusal(const smtp::SessionRecord& r) const {
 
 Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behaviour::Novelty& novelty,
                                       HeloClasses classes, bool blocklisted,
-                                      std::size_t distinct_destinations,
-                                      std::size_t distinct_direct_helos) const {
+                                      const behaviour::SubscriberBehaviour& window) const {
   const auto& bh = config_.bad_helo;
   const auto& dm = config_.direct_to_mx;
   SessionEvidence e;
   e.classes = classes;
   e.blocklisted = blocklisted;
-  const bool refused = r.rejected || r.replies_5xx > 0;
   const bool has_helo = !r.helo.empty() || r.helo_count > 0;
 
-  // bad_helo: the strongest class counts fully, further classes a quarter;
-  // a configured name repeated is one fact, so repeats weigh repeat_decay^n.
+  // HELO: the strongest class counts fully, further classes a quarter; a
+  // configured name repeated is one fact, so repeats weigh repeat_decay^n.
   double strongest = 0;
   double sum = 0;
   bool any = false;
@@ -76,54 +74,57 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
     strongest = std::max(strongest, bh.weights[c]);
     sum += bh.weights[c];
   }
-  double helo = 0;
   const double repeat = std::pow(bh.repeat_decay, static_cast<double>(novelty.helo_repeats));
-  if (any) {
-    helo = strongest + 0.25 * (sum - strongest);
-    if (refused) helo += dm.rejection_weight;  // the receiver objected too
-    helo *= repeat;
-  }
+  double helo = any ? (strongest + 0.25 * (sum - strongest)) * repeat : 0.0;
   const bool many = classes.has(HeloClass::many_helos) &&
                     std::find(bh.classes.begin(), bh.classes.end(), "many_helos") != bh.classes.end();
   if (many) helo += bh.weights[static_cast<std::size_t>(HeloClass::many_helos)];
-  // A plausible name is evidence of a configured server, unless the
+  // A plausible name is (weak) evidence of a configured server, unless the
   // subscriber already uses many names on the direct path.
-  const bool many_names = distinct_direct_helos >= bh.many_helos;
-  if (!any && !many && has_helo && novelty.direct && !many_names) helo = bh.good_helo_weight;
+  if (!any && !many && has_helo && novelty.direct && window.distinct_direct_helos() < bh.many_helos) {
+    helo = bh.good_helo_weight * repeat;
+  }
   e.bad_helo = helo;
 
-  // direct_to_mx: only sessions to servers other than the relay count.
+  // Direct-to-MX behaviour: only sessions to servers other than the relay.
   if (novelty.direct) {
+    const bool refused = r.rejected || r.replies_5xx > 0;
     double x = 0;
-    if (novelty.new_destination && distinct_destinations > dm.burst_destinations) {
+    if (novelty.new_destination && window.distinct_destinations() > dm.burst_destinations) {
       x += dm.novel_destination_weight;
     }
     if (blocklisted) {
       if (novelty.first_blocklist_at_destination) x += dm.blocklist_rejection_weight;
-    } else if (refused) {
+    } else if (refused && r.rcpt_rejected == 0) {
       x += dm.rejection_weight;
     }
     if (r.rcpt_rejected > 0) x += dm.rcpt_rejected_weight;
     if (r.replies_4xx > 0 && !r.data_accepted) x += dm.tempfail_weight;
     if (r.data_accepted) x += dm.accepted_weight;
-    if (any) x += dm.bad_helo_weight * repeat;
-    if (many) x += dm.bad_helo_weight;
-    if (!any && !many && has_helo && !many_names) x += dm.good_helo_weight;
+    if (r.tls) x += dm.tls_weight;
+    if (novelty.new_sender_domain && novelty.new_destination && window.distinct_sender_domains() >= dm.min_sender_domains) {
+      x += dm.varied_sender_weight;
+    }
     e.direct_to_mx = x;
   }
   return e;
 }
 
-void Engine::update_test(SubscriberState& s, events::Detector d, double llr, Micros at) {
-  auto& t = s.tests[index(d)];
+void Engine::update_test(SubscriberState& s, const SessionEvidence& e, Micros at) {
+  auto& t = s.test;
   if (t.updated > 0 && at > t.updated) {
     const double elapsed = static_cast<double>(at - t.updated) / kMicrosPerSecond;
-    t.llr *= std::exp2(-elapsed / config_.decision.decay_half_life_seconds);
+    const double factor = std::exp2(-elapsed / config_.decision.decay_half_life_seconds);
+    t.llr *= factor;
+    t.helo_share *= factor;
+    t.mx_share *= factor;
   }
   t.updated = std::max(t.updated, at);
-  t.llr += std::min(llr, config_.decision.max_session_llr);
+  t.llr += std::min(e.bad_helo + e.direct_to_mx, config_.decision.max_session_llr);
+  t.helo_share += std::max(0.0, e.bad_helo);
+  t.mx_share += std::max(0.0, e.direct_to_mx);
   if (t.llr <= lower_) {
-    t.llr = 0;  // declared normal: the test restarts
+    t = SequentialTest{0, 0, 0, t.updated};  // declared normal: the test restarts
     ++stats_.normal_resets;
   }
   t.llr = std::min(t.llr, 2 * upper_);  // so evidence fades within hours once a bot stops
@@ -155,20 +156,19 @@ events::DetectionEvent Engine::make_event(const std::string& key, SubscriberStat
   for (const auto& h : b.sample_helos) ev.sample_helos.push_back(truncated(h, 256));
   for (const auto& h : b.sample_destinations) ev.sample_destinations.push_back(truncated(h, 64));
   for (const auto& h : b.sample_mailfrom_domains) ev.sample_mailfrom_domains.push_back(truncated(h, 256));
+  e.score = s.test.llr;
   switch (d) {
     case events::Detector::bad_helo:
       ev.window_seconds = config_.bad_helo.window_seconds;
-      e.score = s.tests[index(d)].llr;
       break;
     case events::Detector::direct_to_mx:
       ev.window_seconds = config_.direct_to_mx.window_seconds;
-      e.score = s.tests[index(d)].llr;
       break;
     case events::Detector::snowshoe:
       ev.window_seconds = config_.snowshoe.window_seconds;
       // The cluster is taken as sufficient evidence by itself: the flag
-      // threshold, plus whatever the subscriber's own tests hold.
-      e.score = upper_ + std::max({0.0, s.tests[0].llr, s.tests[1].llr});
+      // threshold, plus whatever the subscriber's own test holds.
+      e.score = upper_ + std::max(0.0, s.test.llr);
       ev.cluster_id = s.cluster_id;
       ev.cluster_size = s.cluster_size;
       break;
@@ -177,7 +177,7 @@ events::DetectionEvent Engine::make_event(const std::string& key, SubscriberStat
 }
 
 void Engine::maybe_report(const std::string& key, SubscriberState& s, events::Detector d, Micros at) {
-  auto& t = s.tests[index(d)];
+  auto& t = s.reports[index(d)];
   const Micros width = seconds(config_.decision.event_window_seconds);
   const Micros window_start = (at >= 0 ? at / width : (at - width + 1) / width) * width;
   if (t.window_start != window_start) {
@@ -195,13 +195,18 @@ void Engine::maybe_report(const std::string& key, SubscriberState& s, events::De
   ++stats_.events;
 }
 
+std::string Engine::sender_domain(const smtp::SessionRecord& r) const {
+  const auto at_sign = r.mailfrom.rfind('@');
+  if (at_sign == std::string::npos) return {};  // null sender (bounces) and bare local parts
+  const std::string domain = lower(std::string_view(r.mailfrom).substr(at_sign + 1));
+  std::string registrable = classifier_.registrable_domain(domain);
+  return registrable.empty() ? domain : registrable;
+}
+
 void Engine::correlate(const std::string& key, const smtp::SessionRecord& r, Micros at) {
   if (!config_.snowshoe.enabled || r.path != smtp::Path::direct || r.trans_depth == 0) return;
-  const auto at_sign = r.mailfrom.rfind('@');
-  if (at_sign == std::string::npos) return;  // null sender (bounces) and local parts
-  const std::string domain = lower(std::string_view(r.mailfrom).substr(at_sign + 1));
-  std::string sender = classifier_.registrable_domain(domain);
-  if (sender.empty()) sender = domain;
+  const std::string sender = sender_domain(r);
+  if (sender.empty()) return;
   // A host naming itself in its sender's domain is its own fingerprint
   // (branch offices of one company share a domain, not a campaign).
   if (!r.helo.empty() && classifier_.registrable_domain(r.helo) == sender) return;
@@ -232,7 +237,8 @@ void Engine::on_session(const smtp::SessionRecord& r) {
     classes = classifier_.classify(r.helo, context);
   }
   const bool blocklisted = is_blocklist_refusal(r);
-  const auto novelty = s.behaviour.observe(r, r.orig_h, blocklisted, at, limits_);
+  const std::string sender = sender_domain(r);
+  const auto novelty = s.behaviour.observe(r, r.orig_h, blocklisted, sender, at, limits_);
   if (novelty.direct && novelty.helo_repeats == 0 && !r.helo.empty() &&
       s.behaviour.distinct_direct_helos() >= config_.bad_helo.many_helos) {
     classes.add(HeloClass::many_helos);
@@ -240,16 +246,18 @@ void Engine::on_session(const smtp::SessionRecord& r) {
   for (std::size_t c = 0; c < kHeloClassCount; ++c) {
     if (classes.has(static_cast<HeloClass>(c))) ++s.helo_class_sessions[c];
   }
-  const auto evidence = weigh(r, novelty, classes, blocklisted, s.behaviour.distinct_destinations(),
-                              s.behaviour.distinct_direct_helos());
-  update_test(s, events::Detector::bad_helo, evidence.bad_helo, at);
-  update_test(s, events::Detector::direct_to_mx, evidence.direct_to_mx, at);
-  if (s.tests[index(events::Detector::bad_helo)].llr >= upper_) {
-    maybe_report(key, s, events::Detector::bad_helo, at);
-  }
-  if (s.tests[index(events::Detector::direct_to_mx)].llr >= upper_ &&
-      s.behaviour.distinct_destinations() >= config_.direct_to_mx.min_destinations) {
-    maybe_report(key, s, events::Detector::direct_to_mx, at);
+  const auto evidence = weigh(r, novelty, classes, blocklisted, s.behaviour);
+  update_test(s, evidence, at);
+  if (s.test.llr >= upper_) {
+    // The event names the source that carried the evidence; direct_to_mx
+    // also needs enough distinct servers (one server refusing again and
+    // again is one opinion).
+    const bool by_helo = s.test.helo_share >= s.test.mx_share;
+    if (by_helo) {
+      maybe_report(key, s, events::Detector::bad_helo, at);
+    } else if (s.behaviour.distinct_destinations() >= config_.direct_to_mx.min_destinations) {
+      maybe_report(key, s, events::Detector::direct_to_mx, at);
+    }
   }
   correlate(key, r, at);
 }

@@ -31,20 +31,29 @@ struct EngineStats {
   std::size_t tracked_subscribers = 0;
 };
 
-// Per-detector sequential test and reporting state of one subscriber.
+// The subscriber's sequential test: one Λ fed by every session, with the
+// positive evidence split by source so an event names the detector that
+// carried it.
 struct SequentialTest {
-  double llr = 0;               // Λ
-  Micros updated = 0;           // capture time Λ was last decayed to
-  Micros window_start = -1;     // event window of the last report; -1: none yet
-  unsigned reports = 0;         // events emitted in that window
+  double llr = 0;           // Λ
+  double helo_share = 0;    // positive evidence from HELO classes (decays with Λ)
+  double mx_share = 0;      // positive evidence from direct-to-MX behaviour
+  Micros updated = 0;       // capture time Λ was last decayed to
+};
+
+// Reporting state of one detector for one subscriber.
+struct ReportState {
+  Micros window_start = -1;  // event window of the last report; -1: none yet
+  unsigned reports = 0;      // events emitted in that window
   std::uint64_t sessions_at_report = 0;
 };
 
 struct SubscriberState {
   behaviour::SubscriberBehaviour behaviour;
-  std::array<SequentialTest, 3> tests;  // index = events::Detector
+  SequentialTest test;
+  std::array<ReportState, 3> reports;  // index = events::Detector
   std::array<std::uint64_t, kHeloClassCount> helo_class_sessions{};
-  std::string cluster_id;               // last snowshoe cluster
+  std::string cluster_id;              // last snowshoe cluster
   std::uint64_t cluster_size = 0;
 };
 
@@ -62,23 +71,24 @@ class Engine {
   double normal_threshold() const { return lower_; } // ln(β/(1−α))
   const HeloClassifier& classifier() const { return classifier_; }
 
-  // The log-likelihood ratio one session adds to each test (before the
-  // per-session cap); exposed for tests and docs/DETECTION.md.
+  // The log-likelihood ratio one session adds, by source (their sum is
+  // capped at max_session_llr); see docs/DETECTION.md.
   struct SessionEvidence {
     HeloClasses classes;
     bool blocklisted = false;
-    double bad_helo = 0;
-    double direct_to_mx = 0;
+    double bad_helo = 0;      // HELO classes, or a plausible name
+    double direct_to_mx = 0;  // destinations, senders, refusals, acceptance
   };
 
  private:
   SessionEvidence weigh(const smtp::SessionRecord& r, const behaviour::Novelty& novelty,
-                        HeloClasses classes, bool blocklisted, std::size_t distinct_destinations,
-                        std::size_t distinct_direct_helos) const;
+                        HeloClasses classes, bool blocklisted,
+                        const behaviour::SubscriberBehaviour& window) const;
   bool is_blocklist_refusal(const smtp::SessionRecord& r) const;
-  void update_test(SubscriberState& s, events::Detector d, double llr, Micros at);
+  void update_test(SubscriberState& s, const SessionEvidence& e, Micros at);
   void maybe_report(const std::string& key, SubscriberState& s, events::Detector d, Micros at);
   void correlate(const std::string& key, const smtp::SessionRecord& r, Micros at);
+  std::string sender_domain(const smtp::SessionRecord& r) const;
   events::DetectionEvent make_event(const std::string& key, SubscriberState& s, events::Detector d,
                                     Micros at, Micros window_start, unsigned report_number) const;
 

@@ -3,8 +3,10 @@
 random_name HELO model (sensor/detect/helo_classifier.cpp).
 
 Sources are real text already on a Debian machine, never our generator:
-English prose from /usr/share/common-licenses and the labels of every domain
-in the Public Suffix List (registry and company names: real hostname words).
+English prose from /usr/share/common-licenses, the labels of every domain in
+the Public Suffix List (registry and company names: real hostname words), and
+the package copyright files in /usr/share/doc (authors' names and e-mail
+domains from many countries), each word counted once per file.
 Usage: gen_bigram_table.py > sensor/detect/bigram_table.inc
 """
 import glob, math, re, sys
@@ -30,6 +32,14 @@ for path in sorted(glob.glob("/usr/share/common-licenses/*")):
     except IsADirectoryError:
         continue
     for w in re.findall(r"[A-Za-z]+", text):
+        add_word(w)
+for path in sorted(glob.glob("/usr/share/doc/*/copyright")):
+    try:
+        text = open(path, encoding="utf-8", errors="ignore").read()
+    except (IsADirectoryError, PermissionError):
+        continue
+    # Distinct words per file, so one long licence text does not dominate.
+    for w in sorted(set(re.findall(r"[A-Za-z]+", text))):
         add_word(w)
 for line in open("/usr/share/publicsuffix/public_suffix_list.dat", encoding="utf-8"):
     line = line.strip()

@@ -73,7 +73,8 @@ class HeloClassifier {
   // "xkqjzvbw.com" -> "a8.com", "WIN-3J9K2L1PQ0A" -> "a3-x11".
   std::string shape(std::string_view helo) const;
 
-  // The host name a 220 banner announces ("220 mx.example.net ESMTP" -> "mx.example.net").
+  // The host name a 220 banner announces ("220 mx.example.net ESMTP" -> "mx.example.net";
+  // the reply code is optional).
   static std::string banner_host(std::string_view banner);
 
  private:

@@ -50,9 +50,10 @@ inline smtp::SessionRecord blocklisted(const char* client, const std::string& se
   r.rejected = true;
   r.replies_5xx = 1;
   r.rcpt_rejected = 1;
-  r.last_reply_code = 554;
-  r.last_reply = std::string("554 5.7.1 Service unavailable; Client host [") + client +
-                 "] blocked using zen.spamhaus.org";
+  r.last_reply_code = 221;
+  r.reject_reply = std::string("554 5.7.1 Service unavailable; Client host [") + client +
+                   "] blocked using zen.spamhaus.org";
+  r.last_reply = "221 2.0.0 Bye";
   r.msg_bytes = 0;
   return r;
 }

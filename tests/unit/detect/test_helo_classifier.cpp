@@ -130,7 +130,8 @@ TEST_CASE("real host names are not random_name") {
         "mail.schmidt-steuerberater.de", "srv01.architekten-koeln.de", "mail.greenvalleyfarms.com",
         "exchange.lawfirm.com", "mx.tsvetkov.ru", "mail.nguyen-photography.com", "smtp.hetzner.de",
         "mail.worcestershire-dental.co.uk", "postfix.raspberrypi.myfritz.net", "mail.xyz",
-        "mail.smithplumbing.example"}) {
+        "mail.smithplumbing.example", "mail.schmidtpharmacy.com", "smtp.durandlogistics.fr",
+        "mx.bydgoszcz-hurt.pl", "mail.thessaloniki-hotels.gr", "mail.kowalskiauto.pl"}) {
     CAPTURE(name);
     CHECK(classes_of(name).empty());
   }
@@ -159,6 +160,7 @@ TEST_CASE("a name's shape keeps the public suffix and the pattern of the rest") 
 TEST_CASE("the banner's host name is the first word after the code") {
   CHECK(HeloClassifier::banner_host("220 mx.google.com ESMTP x12si") == "mx.google.com");
   CHECK(HeloClassifier::banner_host("220-MX1.Example.NET. ESMTP") == "mx1.example.net");
+  CHECK(HeloClassifier::banner_host("mx.example.net ESMTP Postfix") == "mx.example.net");
   CHECK(HeloClassifier::banner_host("220 ESMTP ready") == "");
   CHECK(HeloClassifier::banner_host("554") == "");
 }
