@@ -25,7 +25,9 @@ class SubscriberGenerator {
   SubscriberGenerator(const Scenario& scenario, const World& world, Subscriber& sub, std::vector<Flow>& flows,
                       std::vector<Packet>& packets, SubscriberLabel& label)
       : sc_(scenario), world_(world), sub_(sub), flows_(flows), packets_(packets), label_(label),
-        rng_(derive(sub.seed, 0x73657373)) {}
+        rng_(derive(sub.seed, 0x73657373)) {
+    outside_resolver_ = is_bot(sub.kind) && rng_.chance(0.5);
+  }
 
   void run() {
     background();
@@ -73,7 +75,7 @@ class SubscriberGenerator {
     const std::uint16_t ip_tcp = f.client.is_v4() ? 40 : 60;
     f.mss[kToServer] = static_cast<std::uint16_t>(mtu - ip_tcp);
     f.mss[kToClient] = static_cast<std::uint16_t>(1500 - ip_tcp);
-    if (label_.addresses.insert(f.client.to_string()).second) {}
+    label_.addresses.insert(f.client.to_string());
     flows_.push_back(std::move(f));
     return static_cast<std::uint32_t>(flows_.size() - 1);
   }
@@ -156,28 +158,47 @@ class SubscriberGenerator {
     return out;
   }
 
-  void dns(Micros t) {
-    const auto index = new_flow(t, sub_.ipv6 ? world_.resolver_v6 : world_.resolver_v4, 53, true);
+  // One DNS query and its answer (RFC 1035 §4.1): A, AAAA or MX, the answer
+  // pointing back at the question's name by compression (0xc00c).
+  enum class DnsType : std::uint16_t { a = 1, mx = 15, aaaa = 28 };
+  void dns_lookup(Micros t, const IpAddress& resolver, const std::string& name, DnsType type, const std::string& rdata) {
+    const auto index = new_flow(t, resolver, 53, true);
     FlowBuilder fb(flows_, index, packets_, t, timing(rng_.between(1000, 8000)), sc_.impairments, rng_);
+    const auto id = static_cast<std::uint16_t>(rng_.next());
+    const auto qtype = static_cast<std::uint16_t>(type);
+    const auto u16 = [](unsigned v) { return std::string{static_cast<char>(v >> 8), static_cast<char>(v & 0xff)}; };
+    const std::string question = dns_name(name) + u16(qtype) + u16(1);
+    fb.datagram(kToServer, u16(id) + u16(0x0100) + u16(1) + u16(0) + u16(0) + u16(0) + question, 0);
+    const std::string answer = u16(0xc00c) + u16(qtype) + u16(1) + u16(0) + u16(3600) +
+                               u16(static_cast<unsigned>(rdata.size())) + rdata;
+    fb.datagram(kToClient, u16(id) + u16(0x8180) + u16(1) + u16(1) + u16(0) + u16(0) + question + answer,
+                rng_.between(200, 20000));
+  }
+
+  static std::string address_rdata(const IpAddress& a) {
+    return std::string(reinterpret_cast<const char*>(a.bytes.data()), a.byte_length());
+  }
+
+  void dns(Micros t) {
     const bool aaaa = sub_.ipv6 || rng_.chance(0.3);
     std::string name = "www." + random_word(rng_);
     name += std::to_string(rng_.between(1, 999)) + ".example";
-    const auto id = static_cast<std::uint16_t>(rng_.next());
-    std::string header;
-    header += static_cast<char>(id >> 8);
-    header += static_cast<char>(id & 0xff);
-    std::string query = header + std::string("\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00", 10) + dns_name(name) +
-                        std::string(aaaa ? "\x00\x1c\x00\x01" : "\x00\x01\x00\x01", 4);
-    fb.datagram(kToServer, query, 0);
-    // Response: same question, one answer pointing back at the name (RFC 1035 §4.1.4 compression).
-    std::string response = header + std::string("\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00", 10) + dns_name(name) +
-                           std::string(aaaa ? "\x00\x1c\x00\x01" : "\x00\x01\x00\x01", 4) +
-                           std::string("\xc0\x0c", 2) + std::string(aaaa ? "\x00\x1c\x00\x01" : "\x00\x01\x00\x01", 4) +
-                           std::string("\x00\x00\x0e\x10", 4);
     const IpAddress answer = aaaa ? random_outside_v6(rng_) : random_outside_v4(rng_);
-    response += std::string(aaaa ? "\x00\x10" : "\x00\x04", 2);
-    response.append(reinterpret_cast<const char*>(answer.bytes.data()), answer.byte_length());
-    fb.datagram(kToClient, response, rng_.between(200, 20000));
+    dns_lookup(t, resolver(false), name, aaaa ? DnsType::aaaa : DnsType::a, address_rdata(answer));
+  }
+
+  // The ISP's resolver, or (bots, often) an outside public one.
+  const IpAddress& resolver(bool outside) const {
+    if (outside) return sub_.ipv6 ? world_.public_resolver_v6 : world_.public_resolver_v4;
+    return sub_.ipv6 ? world_.resolver_v6 : world_.resolver_v4;
+  }
+
+  // What an MTA does before a direct delivery: MX of the recipient domain, then the MX host's address.
+  void mx_lookup(Micros session_start, const Server& mx, bool outside_resolver) {
+    const Micros t = std::max(sc_.start, session_start - rng_.between(20'000, 90'000));
+    dns_lookup(t, resolver(outside_resolver), mx.domain, DnsType::mx, std::string("\x00\x0a", 2) + dns_name(mx.name));
+    dns_lookup(t + rng_.between(9'000, 15'000), resolver(outside_resolver), mx.name, sub_.ipv6 ? DnsType::aaaa : DnsType::a,
+               address_rdata(addr(mx)));
   }
 
   void quic(Micros t, std::uint64_t size) {
@@ -218,6 +239,7 @@ class SubscriberGenerator {
   }
 
   SessionOutcome session(Micros t, const Server& server, std::uint16_t port, const SessionPlan& plan) {
+    if (port == 25 && server.name != world_.relay.name) mx_lookup(t, server, outside_resolver_);
     const auto index = new_flow(t, addr(server), port, false);
     const Micros rtt = server.name == world_.relay.name ? rng_.between(1500, 8000) : rng_.between(8000, 150000);
     FlowBuilder fb(flows_, index, packets_, t, timing(rtt), sc_.impairments, rng_);
@@ -351,7 +373,7 @@ class SubscriberGenerator {
     }
   }
 
-  std::string bad_helo(const std::string& variant, const Server& mx, const std::string& rcpt_domain, Micros t, bool& unresolvable) {
+  std::string bad_helo(const std::string& variant, const Server& mx, const std::string& rcpt_domain, bool& unresolvable) {
     unresolvable = false;
     if (variant == "ip_literal_not_own") return "[" + random_outside_v4(rng_).to_string() + "]";
     if (variant == "bare_ip") return rng_.chance(0.5) && !sub_.ipv6 ? sub_.v4.to_string() : random_outside_v4(rng_).to_string();
@@ -368,8 +390,7 @@ class SubscriberGenerator {
     }
     static const std::vector<std::string> shapes = {"ip_literal_not_own", "localhost", "single_label", "windows_default",
                                                     "big_provider", "random_domain"};
-    (void)t;
-    return bad_helo(rng_.pick(shapes), mx, rcpt_domain, t, unresolvable);
+    return bad_helo(rng_.pick(shapes), mx, rcpt_domain, unresolvable);
   }
 
   SessionPlan bot_plan(const Server& mx, const std::string& helo, bool unresolvable) {
@@ -383,8 +404,10 @@ class SubscriberGenerator {
     plan.sender_name = rng_.pick(std::vector<std::string>{"Support", "Bank Security", "Prize Team", "Pharmacy"});
     std::string spoofed = person_local_part(rng_);
     spoofed += "@" + random_domain_of_pool();
+    const double shape = rng_.uniform();
+    if (shape < 0.1) return plan;  // a probe: EHLO, then QUIT or hang up
     plan.transactions.push_back(transaction(spoofed, mx.domain, 5, true));
-    if (rng_.chance(0.3)) plan.transactions.push_back(transaction(spoofed, mx.domain, 3, true));
+    if (shape > 0.7) plan.transactions.push_back(transaction(spoofed, mx.domain, 3, true));
     return plan;
   }
 
@@ -399,7 +422,7 @@ class SubscriberGenerator {
       const bool per_session = sub_.variant == "many_helos" || sub_.variant == "recipient_domain" ||
                                sub_.variant == "mx_own_name" || sub_.variant == "ip_literal_not_own";
       if (per_session || fixed.empty()) {
-        helo = bad_helo(sub_.variant, mx, mx.domain, t, unresolvable);
+        helo = bad_helo(sub_.variant, mx, mx.domain, unresolvable);
         if (!per_session) fixed = helo, fixed_unresolvable = unresolvable;
       } else {
         helo = fixed;
@@ -460,6 +483,7 @@ class SubscriberGenerator {
   SubscriberLabel& label_;
   Rng rng_;
   GreylistSeen greylist_;
+  bool outside_resolver_ = false;  // bots: MX lookups through a public resolver
 };
 
 bool is_smtp_port(std::uint16_t p) { return p == 25 || p == 465 || p == 587; }

@@ -136,6 +136,8 @@ World build_world(const Scenario& scenario, std::uint64_t seed) {
   w.relay.unknown_user_rate = 0;
   w.resolver_v4 = v4_of(0xc6336435u);  // 198.51.100.53
   w.resolver_v6 = v6_of(0x20010db8ffff0000ULL, 0x53);
+  w.public_resolver_v4 = v4_of(0xcb007135u);  // 203.0.113.53
+  w.public_resolver_v6 = v6_of(0x20010db8f0000000ULL, 0x5353);
 
   struct ProviderSpec {
     const char* domain;

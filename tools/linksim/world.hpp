@@ -65,7 +65,8 @@ struct Subscriber {
 
 struct World {
   Server relay;                    // the ISP relay (198.51.100.25, 2001:db8:ffff::25)
-  IpAddress resolver_v4, resolver_v6;
+  IpAddress resolver_v4, resolver_v6;               // the ISP's resolver (198.51.100.53)
+  IpAddress public_resolver_v4, public_resolver_v6; // an outside public resolver (203.0.113.53)
   std::vector<Server> providers;   // big providers' MX hosts
   std::vector<Server> submission;  // big providers' submission hosts (587/465)
   std::vector<Server> mx;          // the wider pool of MX hosts
