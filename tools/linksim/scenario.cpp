@@ -49,6 +49,10 @@ Scenario load_scenario(const ConfigFile& file) {
   const auto start = parse_rfc3339(start_text);
   if (!start) root.fail("start", "'" + start_text + "' is not an RFC 3339 time");
   s.start = *start;
+  // pcap record timestamps are 32-bit seconds.
+  if (s.start < 0 || s.start >= parse_rfc3339("2100-01-01T00:00:00Z").value()) {
+    root.fail("start", "'" + start_text + "' is outside 1970-01-01..2100-01-01");
+  }
   s.duration_seconds = root.get_int("duration_seconds", s.duration_seconds, 1, 86'400);
   s.snaplen = root.get_int("snaplen", s.snaplen, 64, 262'144);
 

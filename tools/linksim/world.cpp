@@ -68,7 +68,7 @@ Server make_mx(Rng& rng, std::size_t i) {
   s.name = (s.style == ServerStyle::exchange ? "exch" + std::to_string(rng.between(1, 9)) : rng.pick(prefixes)) +
            "." + s.domain;
   s.v4 = v4_of(0xc6130000u + static_cast<std::uint32_t>(i / 250 * 256 + i % 250 + 2));  // 198.19.0.0/16
-  s.v6 = v6_of(0x20010db8f0100000ULL + (static_cast<std::uint64_t>(i) << 16), 0x25);
+  s.v6 = v6_of(0x20010db8f0100000ULL + i, 0x25);  // 2001:db8:f010:<i>::25, i < 65536
   s.pipelining = rng.chance(0.92);
   s.starttls = rng.chance(0.85);
   s.greylisting = s.style == ServerStyle::postfix && rng.chance(0.15);
@@ -221,7 +221,8 @@ World build_world(const Scenario& scenario, std::uint64_t seed) {
     s.link.mpls_inner = 20000 + static_cast<std::uint32_t>(i % 1'000'000);
     s.link.pppoe_session = static_cast<std::uint16_t>(1 + i % 65534);
 
-    s.ipv6 = r.chance(scenario.ipv6_fraction);
+    // 2001:db8:1000::/36 holds 2^20 /56 delegations; beyond them subscribers stay on IPv4.
+    s.ipv6 = r.chance(scenario.ipv6_fraction) && v6_count < (1u << 20);
     if (s.ipv6) {
       const std::uint64_t hi = (0x20010db81ULL << 28) | (static_cast<std::uint64_t>(v6_count++) << 8);
       s.delegation = Prefix{v6_of(hi, 0), 56};

@@ -63,6 +63,8 @@ TEST_CASE("a wrong type or range names what was expected") {
 TEST_CASE("inconsistent values are refused with the reason") {
   CHECK(error_of("[scenario]\nstart = \"yesterday\"\n[scenario.subscribers]\nweb_only = 1\n") ==
         "s.toml:2: scenario.start: 'yesterday' is not an RFC 3339 time");
+  CHECK(error_of("[scenario]\nstart = \"2107-01-01T00:00:00Z\"\n[scenario.subscribers]\nweb_only = 1\n") ==
+        "s.toml:2: scenario.start: '2107-01-01T00:00:00Z' is outside 1970-01-01..2100-01-01");
   CHECK(error_of("[scenario]\nname = \"empty\"\n[scenario.subscribers]\nipv6_fraction = 0.5\n") ==
         "s.toml:3: scenario.subscribers.web_only: the scenario has no subscribers (set at least one count in "
         "[scenario.subscribers])");
