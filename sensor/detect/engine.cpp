@@ -98,7 +98,8 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
     } else if (refused && r.rcpt_rejected == 0) {
       x += dm.rejection_weight;
     }
-    if (r.rcpt_rejected > 0) x += dm.rcpt_rejected_weight;
+    // A blocklist refusal at RCPT is one refusal, counted above.
+    if (r.rcpt_rejected > 0 && !blocklisted) x += dm.rcpt_rejected_weight;
     if (r.replies_4xx > 0 && !r.data_accepted) x += dm.tempfail_weight;
     if (r.data_accepted) x += dm.accepted_weight;
     if (r.tls) x += dm.tls_weight;
@@ -120,12 +121,16 @@ void Engine::update_test(SubscriberState& s, const SessionEvidence& e, Micros at
     t.mx_share *= factor;
   }
   t.updated = std::max(t.updated, at);
+  const double before = t.llr;
   t.llr += std::min(e.bad_helo + e.direct_to_mx, config_.decision.max_session_llr);
   t.helo_share += std::max(0.0, e.bad_helo);
   t.mx_share += std::max(0.0, e.direct_to_mx);
   if (t.llr <= lower_) {
-    t = SequentialTest{0, 0, 0, t.updated};  // declared normal: the test restarts
-    ++stats_.normal_resets;
+    // Declared normal. Λ stays at the lower boundary rather than restarting
+    // at 0: a host with a record of good sessions needs more evidence to
+    // flag than one never seen.
+    if (before > lower_) ++stats_.normal_resets;
+    t = SequentialTest{lower_, 0, 0, t.updated};
   }
   t.llr = std::min(t.llr, 2 * upper_);  // so evidence fades within hours once a bot stops
 }

@@ -26,7 +26,7 @@ struct EngineStats {
   std::uint64_t sessions = 0;          // records received
   std::uint64_t ignored = 0;           // subscriber was the server side
   std::uint64_t events = 0;            // events emitted
-  std::uint64_t normal_resets = 0;     // tests that ended "normal" and restarted
+  std::uint64_t normal_resets = 0;     // tests that reached the lower boundary ("normal")
   std::uint64_t evictions = 0;         // subscribers dropped by the cap
   std::size_t tracked_subscribers = 0;
 };
