@@ -14,17 +14,21 @@ constexpr std::uint64_t kTlsRecord = 16384 + 5;  // RFC 5246 §6.2.1: at most 2^
 
 Direction other(Direction d) { return d == kToServer ? kToClient : kToServer; }
 
-// Random bytes at absolute positions: word i of a stream is mix64(key + i).
+// Random bytes at absolute positions: word i of a stream is mix64(key + i),
+// laid out little-endian byte by byte (the same on every platform).
 void fill_random(std::uint64_t key, std::uint64_t offset, std::uint8_t* out, std::size_t n) {
-  std::uint64_t word_index = offset / 8;
-  std::uint64_t word = mix64(key + word_index);
-  for (std::size_t i = 0; i < n; ++i) {
+  std::size_t i = 0;
+  while (i < n && (offset + i) % 8 != 0) {  // head: inside a partly used word
     const std::uint64_t at = offset + i;
-    if (at / 8 != word_index) {
-      word_index = at / 8;
-      word = mix64(key + word_index);
-    }
-    out[i] = static_cast<std::uint8_t>(word >> ((at % 8) * 8));
+    out[i++] = static_cast<std::uint8_t>(mix64(key + at / 8) >> ((at % 8) * 8));
+  }
+  for (; i + 8 <= n; i += 8) {  // whole words
+    const std::uint64_t word = mix64(key + (offset + i) / 8);
+    for (int b = 0; b < 8; ++b) out[i + static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(word >> (8 * b));
+  }
+  if (i < n) {  // tail: the start of a word
+    const std::uint64_t word = mix64(key + (offset + i) / 8);
+    for (int b = 0; i < n; ++b) out[i++] = static_cast<std::uint8_t>(word >> (8 * b));
   }
 }
 
