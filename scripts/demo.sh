@@ -11,3 +11,7 @@ for p in build/sensor/botwarden-sensor build/notifier/botwarden-notifier; do
   "$p" --version
   "$p" --config configs/botwarden.toml
 done
+
+echo
+echo "== linksim: the demo capture (docs/LINKSIM.md) =="
+build/tools/linksim/botwarden-linksim --scenario configs/scenarios/mixed.toml --out build/demo/mixed
