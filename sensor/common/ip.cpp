@@ -1,6 +1,8 @@
 // IP address and prefix parsing, formatting and matching.
 #include "ip.hpp"
 
+#include <utility>
+
 #include <arpa/inet.h>
 
 #include <charconv>
@@ -115,13 +117,28 @@ std::string Prefix::to_string() const {
   return network.to_string() + "/" + std::to_string(length);
 }
 
+namespace {
+// An IPv6 address as two host-order 64-bit halves.
+std::pair<std::uint64_t, std::uint64_t> halves(const IpAddress& a) {
+  std::uint64_t high = 0, low = 0;
+  for (int i = 0; i < 8; ++i) high = (high << 8) | a.bytes[static_cast<std::size_t>(i)];
+  for (int i = 8; i < 16; ++i) low = (low << 8) | a.bytes[static_cast<std::size_t>(i)];
+  return {high, low};
+}
+}  // namespace
+
 PrefixSet::PrefixSet(std::vector<Prefix> prefixes) : all_(std::move(prefixes)) {
   for (const auto& p : all_) {
     if (p.network.is_v4()) {
       const std::uint32_t mask = p.length == 0 ? 0u : ~0u << (32 - p.length);
       v4_.push_back({p.network.v4_host_order(), mask});
     } else {
-      v6_.push_back(p);
+      const auto [high, low] = halves(p.network);
+      const unsigned hl = p.length >= 64 ? 64 : p.length;
+      const unsigned ll = p.length >= 64 ? p.length - 64 : 0;
+      const std::uint64_t high_mask = hl == 0 ? 0 : ~0ULL << (64 - hl);
+      const std::uint64_t low_mask = ll == 0 ? 0 : ~0ULL << (64 - ll);
+      v6_.push_back({high & high_mask, low & low_mask, high_mask, low_mask});
     }
   }
 }
@@ -134,8 +151,9 @@ bool PrefixSet::contains(const IpAddress& a) const {
     }
     return false;
   }
+  const auto [high, low] = halves(a);
   for (const auto& p : v6_) {
-    if (p.contains(a)) return true;
+    if ((high & p.high_mask) == p.high && (low & p.low_mask) == p.low) return true;
   }
   return false;
 }

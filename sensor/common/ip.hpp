@@ -61,8 +61,9 @@ class PrefixSet {
 
  private:
   struct V4 { std::uint32_t network, mask; };
+  struct V6 { std::uint64_t high, low, high_mask, low_mask; };  // two 64-bit halves: no per-byte masking
   std::vector<V4> v4_;
-  std::vector<Prefix> v6_;
+  std::vector<V6> v6_;
   std::vector<Prefix> all_;
 };
 
