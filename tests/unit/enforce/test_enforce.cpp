@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "notifier/enforce/enforcer.hpp"
+#include "notifier/enforce/walled_garden_api.hpp"
 #include "notifier/store/sqlite_store.hpp"
 
 using namespace botwarden;
@@ -240,4 +241,43 @@ TEST_CASE("the shipped configs/botwarden.toml has a valid [enforce] section whos
   const auto file = (dir.path / "shipped.nft").string();
   std::ofstream(file) << render_nft_ruleset(c, sample_walled());
   CHECK(run_command({"nft", "-c", "-f", "{file}"}, file) == "");
+}
+
+TEST_CASE("GET /api/v1/walled-garden answers loopback clients with the JSON and refuses others") {
+  TempDir dir;
+  store::SqliteStore db((dir.path / "bw.db").string());
+  mapping::Lease l;
+  l.prefix = P("100.64.0.7");
+  l.account = "acct-1";
+  l.start = 0;
+  l.end = mapping::kOpenEnd;
+  l.source = "static";
+  l.source_key = "k";
+  db.upsert_lease(l);
+  store::IncidentRecord r;
+  r.account = "acct-1";
+  r.subscriber = "100.64.0.7";
+  r.state = incident::State::walled_garden;
+  r.opened_at = r.state_since = r.first_detection = r.last_detection = kNow - 60 * kSecond;
+  r.token = "t";
+  db.insert_incident(r);
+  const EnforceConfig config = load_enforce_config(ConfigFile::parse("[enforce]\nnotice_page = \"10.0.0.8:80\"\n", "x"));
+  const WalledGardenApi api(db, config, [] { return kNow; });
+  web::Request q{web::Verb::get, "/api/v1/walled-garden", 11};
+  web::RequestContext ctx;
+  ctx.client = *IpAddress::parse("127.0.0.1");
+  auto resp = api.handle_get(q, ctx);
+  CHECK(resp.result() == web::Status::ok);
+  CHECK(resp[boost::beast::http::field::content_type] == "application/json");
+  CHECK(resp.body() == render_walled_garden_json(config, collect_walled(db, kNow), kNow));
+  CHECK(resp.body().find("\"prefixes\": [\n        \"100.64.0.7/32\"\n      ]") != std::string::npos);
+  ctx.client = *IpAddress::parse("::1");
+  CHECK(api.handle_get(q, ctx).result() == web::Status::ok);
+  ctx.client = *IpAddress::parse("100.64.0.7");  // a subscriber must not list other subscribers
+  CHECK(api.handle_get(q, ctx).result() == web::Status::forbidden);
+  q.method(web::Verb::post);
+  ctx.client = *IpAddress::parse("127.0.0.1");
+  resp = api.handle_get(q, ctx);
+  CHECK(resp.result() == web::Status::method_not_allowed);
+  CHECK(resp[boost::beast::http::field::allow] == "GET, HEAD");
 }
