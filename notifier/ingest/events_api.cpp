@@ -40,8 +40,13 @@ EventsApi::EventsApi(Ingester& ingester, std::vector<SensorCredential> sensors, 
 
 const SensorCredential* EventsApi::authenticate(const Request& request) const {
   const auto header = request[http::field::authorization];
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() <= kBearer.size() || header.substr(0, kBearer.size()) != kBearer) return nullptr;
+  constexpr std::string_view kBearer = "bearer ";
+  if (header.size() <= kBearer.size()) return nullptr;
+  for (std::size_t i = 0; i < kBearer.size(); ++i) {
+    // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
+    const char c = header[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != kBearer[i]) return nullptr;
+  }
   const auto token = header.substr(kBearer.size());
   const SensorCredential* match = nullptr;
   for (const auto& sensor : sensors_) {

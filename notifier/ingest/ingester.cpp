@@ -73,7 +73,11 @@ EventResult Ingester::ingest(const nlohmann::json& event, const std::string& pat
       return;
     }
     // Who held the address (or the delegation containing the /64) at the event's time.
-    const auto lease = store_.lookup_lease(ev.subscriber_prefix, ev.ts);
+    auto lease = store_.lookup_lease(ev.subscriber_prefix, ev.ts);
+    if (!lease && ev.subscriber_prefix.contains(ev.address)) {
+      // No delegation covers the /64: a DHCPv6 address lease (/128) of the source address may.
+      lease = store_.lookup_lease(Prefix{ev.address, ev.address.is_v4() ? 32u : 128u}, ev.ts);
+    }
     incident::Detection detection{ev.id, ev.subscriber, std::nullopt, ev.detector, ev.ts, ev.exempt};
     if (lease) detection.account = lease->account;
     const auto incident_id = incidents_.on_detection(detection, received_at);

@@ -143,7 +143,9 @@ DetectionEvent validate(const json& j, const std::string& path, Micros received_
   ev.subscriber_prefix = *prefix;
 
   const auto& address = string_field(j["address"], join(path, "address"), 45);
-  if (!IpAddress::parse(address)) invalid(join(path, "address"), "expected an IP address");
+  const auto parsed_address = IpAddress::parse(address);
+  if (!parsed_address) invalid(join(path, "address"), "expected an IP address");
+  ev.address = *parsed_address;
 
   const auto& detector = j["detector"];
   bool known_detector = false;

@@ -20,6 +20,7 @@ struct DetectionEvent {
   std::string sensor;
   std::string subscriber;   // as sent
   Prefix subscriber_prefix; // IPv4 address as /32, or the IPv6 prefix
+  IpAddress address;        // the last source address seen for the subscriber
   std::string detector;
   bool exempt = false;
   std::string json;         // compact JSON of the event

@@ -54,8 +54,11 @@ struct Fixture {
   EventsApi api{ingester, {{"sensor1", "s3cret-token-1"}, {"sensor2", "other-token-22"}}, {2000, 5}, [] { return kNow; }};
 
   Response post(const std::string& body, const std::string& token = "s3cret-token-1") {
+    return post_authorized(body, token.empty() ? "" : "Bearer " + token);
+  }
+  Response post_authorized(const std::string& body, const std::string& authorization) {
     Request req{http::verb::post, "/api/v1/events", 11};
-    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    if (!authorization.empty()) req.set(http::field::authorization, authorization);
     req.set(http::field::content_type, "application/json");
     req.body() = body;
     req.prepare_payload();
@@ -220,6 +223,8 @@ TEST_CASE("requests refused before ingestion change nothing, with precise answer
                    R"({"error":"missing or wrong bearer token"})"});
   cases.push_back({"wrong token", f.post(good, "s3cret-token-2"), http::status::unauthorized,
                    R"({"error":"missing or wrong bearer token"})"});
+  cases.push_back({"Basic scheme", f.post_authorized(good, "Basic czNjcmV0LXRva2VuLTE="), http::status::unauthorized,
+                   R"({"error":"missing or wrong bearer token"})"});
   cases.push_back({"prefix of a token", f.post(good, "s3cret"), http::status::unauthorized,
                    R"({"error":"missing or wrong bearer token"})"});
   cases.push_back({"malformed JSON", f.post(R"({"events": [)"), http::status::bad_request,
@@ -248,6 +253,22 @@ TEST_CASE("requests refused before ingestion change nothing, with precise answer
   CHECK(cases[0].response[http::field::www_authenticate] == "Bearer");
   f.check_nothing_stored();
   CHECK(f.post(good, "other-token-22").result() == http::status::ok);  // sensor2's token works, for sensor2's events
+  CHECK(f.db.count_events() == 0);  // ...but sensor1's event was rejected
+  CHECK(f.post_authorized(good, "bearer s3cret-token-1").result() == http::status::ok);  // scheme: any case
+  CHECK(f.db.count_events() == 1);
+}
+
+TEST_CASE("an IPv6 subscriber without a delegation maps by the DHCPv6 address lease of its source address") {
+  Fixture f;
+  const Micros ts = *parse_rfc3339("2026-11-25T10:00:00Z");
+  f.db.upsert_lease({*Prefix::parse("2001:db8:2000:5::77/128"), ts - kHour, mapping::kOpenEnd, "gina", "kea6", "na"});
+  auto e = event(1, "2001:db8:2000:5::/64");
+  e["address"] = "2001:db8:2000:5::77";
+  auto outside = event(2, "2001:db8:2000:6::/64");
+  outside["address"] = "2001:db8:2000:5::77";  // not inside its subscriber prefix: not used
+  CHECK(f.post(json{{"events", {e, outside}}}.dump()).result() == http::status::ok);
+  CHECK(f.db.find_open_incident("account:gina").has_value());
+  CHECK(f.db.find_open_incident("subscriber:2001:db8:2000:6::/64").has_value());
 }
 
 TEST_CASE("offline JSON lines: counts and rejected lines with their numbers") {
