@@ -59,3 +59,12 @@ TEST_CASE("bad [web] values are named with file, line and key") {
                  "tls_private_key = \"/nonexistent/key.pem\"\n") ==
         "test.toml:3: web.tls_certificate: file '/nonexistent/cert.pem' does not exist or cannot be read");
 }
+
+TEST_CASE("the shipped configs/botwarden.toml [web] section loads with its documented defaults") {
+  const auto c = load_web_config(ConfigFile::load(std::string(BOTWARDEN_SOURCE_DIR) + "/configs/botwarden.toml"));
+  REQUIRE(c.listen.size() == 1);
+  CHECK(c.listen[0].to_string() == "127.0.0.1:8080");
+  CHECK(c.threads == 4);
+  CHECK(c.header_limit_bytes == 8192);
+  CHECK(c.shutdown_grace_seconds == 10);
+}
