@@ -48,7 +48,13 @@ Novelty SubscriberBehaviour::observe(const smtp::SessionRecord& r, const IpAddre
       if (destinations_.size() >= limits.max_destinations) drop_oldest(destinations_);
       it = destinations_.emplace(r.resp_h, Destination{}).first;
       n.new_destination = true;
+      new_destination_times_.push_back(at);
     }
+    while (!new_destination_times_.empty() && new_destination_times_.front() < at - limits.burst_window) {
+      new_destination_times_.pop_front();
+    }
+    if (new_destination_times_.size() > limits.max_destinations) new_destination_times_.pop_front();
+    n.recent_new_destinations = new_destination_times_.size();
     it->second.last = std::max(it->second.last, at);
     if (blocklisted && !it->second.blocklisted) {
       it->second.blocklisted = true;

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -18,6 +19,7 @@ namespace botwarden::behaviour {
 struct BehaviourLimits {
   Micros helo_window = 3600 * kMicrosPerSecond;         // a HELO is forgotten this long after its last use
   Micros destination_window = 3600 * kMicrosPerSecond;  // a server is forgotten this long after its last use
+  Micros burst_window = 120 * kMicrosPerSecond;         // new servers counted for bursts
   std::size_t max_destinations = 4096;                  // per subscriber; oldest dropped first
   std::size_t max_helos = 64;
   std::size_t max_samples = 10;                         // per sample list (schema maxItems)
@@ -27,6 +29,7 @@ struct BehaviourLimits {
 struct Novelty {
   bool direct = false;
   bool new_destination = false;              // server not seen in the destination window
+  std::size_t recent_new_destinations = 0;   // new servers within the burst window, this one included
   bool first_blocklist_at_destination = false;  // this server's first blocklist refusal in the window
   unsigned helo_repeats = 0;                 // earlier sessions with the same HELO in the HELO window
   bool new_sender_domain = false;            // MAIL FROM domain not seen in the destination window
@@ -73,6 +76,7 @@ class SubscriberBehaviour {
   std::unordered_map<IpAddress, Destination, IpAddressHash> destinations_;
   std::unordered_map<std::string, Helo> helos_;
   std::unordered_map<std::string, Micros> sender_domains_;  // direct path only -> last seen
+  std::deque<Micros> new_destination_times_;               // within the burst window
   std::size_t direct_helos_ = 0;
 };
 

@@ -49,6 +49,8 @@ DirectToMxConfig load_direct_to_mx(ConfigSection s) {
   DirectToMxConfig c;
   c.window_seconds = static_cast<unsigned>(s.get_int("window_seconds", c.window_seconds, 60, 7 * 86400));
   c.min_destinations = static_cast<unsigned>(s.get_int("min_destinations", c.min_destinations, 1, 100000));
+  c.burst_window_seconds =
+      static_cast<unsigned>(s.get_int("burst_window_seconds", c.burst_window_seconds, 1, 86400));
   c.burst_destinations =
       static_cast<unsigned>(s.get_int("burst_destinations", c.burst_destinations, 1, 100000));
   c.novel_destination_weight = s.get_double("novel_destination_weight", c.novel_destination_weight, 0.0, 20.0);

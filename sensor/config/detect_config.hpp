@@ -26,7 +26,7 @@ struct BadHeloConfig {
   // evidence.helo_classes but weighs nothing.
   std::vector<std::string> classes{kHeloClassNames.begin(), kHeloClassNames.end()};
   // Log-likelihood ratio of one session showing the class (index = class).
-  std::array<double, 10> weights{3.0, 3.0, 3.0, 1.0, 2.0, 4.0, 3.0, 4.0, 2.0, 3.0};
+  std::array<double, 10> weights{4.0, 4.0, 3.5, 1.0, 2.0, 4.0, 3.5, 4.0, 2.0, 3.0};
   // A HELO that is none of the above on the direct path (a plausible FQDN).
   double good_helo_weight = -0.6;
   // The n-th session with the same HELO in the window weighs repeat_decay^(n-1):
@@ -48,8 +48,11 @@ struct BadHeloConfig {
 struct DirectToMxConfig {
   unsigned window_seconds = 3600;
   unsigned min_destinations = 3;       // distinct direct servers in the window before it may flag
-  unsigned burst_destinations = 20;    // beyond this many, each new server is evidence
-  double novel_destination_weight = 0.4;
+  // A burst: more than burst_destinations new servers within burst_window_seconds;
+  // each new server beyond that is evidence.
+  unsigned burst_window_seconds = 120;
+  unsigned burst_destinations = 8;
+  double novel_destination_weight = 0.6;
   double blocklist_rejection_weight = 2.5;  // counted once per destination server in the window
   double rejection_weight = 1.0;       // other 5xx refusals
   double rcpt_rejected_weight = 1.0;   // per session with refused recipients (harvested lists)

@@ -11,6 +11,9 @@ std::size_t index(events::Detector d) { return static_cast<std::size_t>(d); }
 
 Micros seconds(unsigned s) { return static_cast<Micros>(s) * kMicrosPerSecond; }
 
+// HELO evidence worth one strong class observation (a random name, a bad literal).
+constexpr double kHeloShareToName = 2.0;
+
 std::string truncated(std::string s, std::size_t max) {
   if (s.size() > max) s.resize(max);
   return s;
@@ -30,6 +33,7 @@ Engine::Engine(std::string sensor_name, const DetectConfig& config, events::Even
       lower_(std::log(config.decision.beta / (1.0 - config.decision.alpha))) {
   limits_.helo_window = seconds(config.bad_helo.window_seconds);
   limits_.destination_window = seconds(config.direct_to_mx.window_seconds);
+  limits_.burst_window = seconds(config.direct_to_mx.burst_window_seconds);
 }
 
 const EngineStats& Engine::stats() const {
@@ -90,7 +94,7 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
   if (novelty.direct) {
     const bool refused = r.rejected || r.replies_5xx > 0;
     double x = 0;
-    if (novelty.new_destination && window.distinct_destinations() > dm.burst_destinations) {
+    if (novelty.new_destination && novelty.recent_new_destinations > dm.burst_destinations) {
       x += dm.novel_destination_weight;
     }
     if (blocklisted) {
@@ -257,10 +261,12 @@ void Engine::on_session(const smtp::SessionRecord& r) {
     // The event names the source that carried the evidence; direct_to_mx
     // also needs enough distinct servers (one server refusing again and
     // again is one opinion).
-    const bool by_helo = s.test.helo_share >= s.test.mx_share;
-    if (by_helo) {
+    // Below min_destinations the HELO names the event if it carried at
+    // least one strong observation's worth; otherwise nothing is reported.
+    const bool enough_servers = s.behaviour.distinct_destinations() >= config_.direct_to_mx.min_destinations;
+    if (s.test.helo_share >= s.test.mx_share || (!enough_servers && s.test.helo_share >= kHeloShareToName)) {
       maybe_report(key, s, events::Detector::bad_helo, at);
-    } else if (s.behaviour.distinct_destinations() >= config_.direct_to_mx.min_destinations) {
+    } else if (enough_servers) {
       maybe_report(key, s, events::Detector::direct_to_mx, at);
     }
   }
