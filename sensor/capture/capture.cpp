@@ -5,6 +5,7 @@
 #include <cstring>
 #include <grp.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -152,6 +153,15 @@ LiveCapture::LiveCapture(const LiveOptions& o) {
     throw CaptureError(o.interface + ": cannot capture: " + why);
   }
   link_type_ = pcap_datalink(pcap_);
+  // Non-blocking reads plus our own poll(): a quiet link still returns to the
+  // loop every read timeout (stats, idle expiry), and a signal ends the wait.
+  read_timeout_ms_ = o.read_timeout_ms;
+  selectable_fd_ = pcap_get_selectable_fd(pcap_);
+  if (selectable_fd_ < 0 || pcap_setnonblock(pcap_, 1, errbuf) != 0) {
+    pcap_close(pcap_);
+    pcap_ = nullptr;
+    throw CaptureError(o.interface + ": cannot capture: no pollable descriptor for non-blocking reads");
+  }
   try {
     apply_filter(pcap_, o.bpf_filter, o.interface);
   } catch (...) {
@@ -165,8 +175,6 @@ LiveCapture::~LiveCapture() {
   if (pcap_ != nullptr) pcap_close(pcap_);
 }
 
-void LiveCapture::break_loop() { pcap_breakloop(pcap_); }
-
 ReadStatus LiveCapture::next(Packet& p) {
   pcap_pkthdr* header = nullptr;
   const u_char* data = nullptr;
@@ -178,7 +186,11 @@ ReadStatus LiveCapture::next(Packet& p) {
     p.wire_length = header->len;
     return ReadStatus::packet;
   }
-  if (rc == 0) return ReadStatus::timeout;
+  if (rc == 0) {
+    pollfd waiting{selectable_fd_, POLLIN, 0};
+    ::poll(&waiting, 1, read_timeout_ms_);  // EINTR (a signal) just ends the wait
+    return ReadStatus::timeout;
+  }
   if (rc == PCAP_ERROR_BREAK) return ReadStatus::end;
   error_ = std::string("capture failed: ") + pcap_geterr(pcap_);
   return ReadStatus::error;

@@ -100,11 +100,12 @@ class LiveCapture {
   ReadStatus next(Packet& p);
   const std::string& error() const { return error_; }
   LiveStats stats() const;
-  void break_loop();
 
  private:
   pcap_t* pcap_ = nullptr;
   int link_type_ = 0;
+  int selectable_fd_ = -1;
+  int read_timeout_ms_ = 250;
   std::string error_;
 };
 
