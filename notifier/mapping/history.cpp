@@ -6,8 +6,7 @@
 namespace botwarden::mapping {
 
 void LeaseHistory::assign(Lease lease, std::string holder) {
-  const std::string key = lease.prefix.to_string();
-  const auto found = last_.find(key);
+  const auto found = last_.find(lease.prefix);
   if (found != last_.end()) {
     Entry& last = entries_[found->second];
     if (last.holder == holder && last.lease.account == lease.account &&
@@ -19,12 +18,12 @@ void LeaseHistory::assign(Lease lease, std::string holder) {
       last.lease.end = std::max(last.lease.start, lease.start);
     }
   }
-  last_[key] = entries_.size();
+  last_[lease.prefix] = entries_.size();
   entries_.push_back(Entry{std::move(lease), std::move(holder)});
 }
 
 void LeaseHistory::release(const Prefix& prefix, std::string_view holder, Micros at) {
-  const auto found = last_.find(prefix.to_string());
+  const auto found = last_.find(prefix);
   if (found == last_.end()) return;
   Entry& last = entries_[found->second];
   if (!holder.empty() && last.holder != holder) return;

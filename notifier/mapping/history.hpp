@@ -30,8 +30,13 @@ class LeaseHistory {
     Lease lease;
     std::string holder;
   };
+  struct PrefixHash {
+    std::size_t operator()(const Prefix& p) const noexcept {
+      return IpAddressHash{}(p.network) * 31u + p.length;
+    }
+  };
   std::vector<Entry> entries_;
-  std::unordered_map<std::string, std::size_t> last_;  // prefix text -> index in entries_
+  std::unordered_map<Prefix, std::size_t, PrefixHash> last_;  // prefix -> index in entries_
 };
 
 }  // namespace botwarden::mapping
