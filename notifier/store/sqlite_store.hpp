@@ -33,7 +33,7 @@ class SqliteStore final : public Store {
   bool insert_event(const EventRecord& event) override;
   bool has_event(std::string_view id) override;
   std::optional<EventRecord> find_event(std::string_view id) override;
-  std::vector<EventRecord> events_of_incident(IncidentId id, std::size_t limit) override;
+  std::vector<EventRecord> events_of_incident(IncidentId id, std::size_t limit = 1000) override;
   std::int64_t count_events() override;
 
   void upsert_account(const mapping::Account& account) override;
