@@ -49,8 +49,8 @@ TEST_CASE("the thresholds are Wald's: ln((1-beta)/alpha) and ln(beta/(1-alpha))"
 TEST_CASE("a bot saying someone else's address literal to foreign MX servers flags bad_helo within a minute") {
   Harness h;
   for (unsigned i = 0; i < 20; ++i) h.feed(delivery("100.64.3.4", mx(i), "[192.0.2.99]", kT0 + i * 3 * kSecond));
-  // Flagged once, re-issued when the sessions doubled.
-  REQUIRE(h.sink.count(Detector::bad_helo) == 2);
+  // Flagged once, re-issued each time the sessions doubled.
+  REQUIRE(h.sink.count(Detector::bad_helo) >= 2);
   CHECK(h.sink.events.at(1).evidence.sessions == 2 * h.sink.events.at(0).evidence.sessions);
   const auto& e = h.sink.events.front();
   CHECK(e.detector == Detector::bad_helo);
