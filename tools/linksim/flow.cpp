@@ -107,31 +107,35 @@ void FlowBuilder::emit(Direction d, std::uint8_t flags, std::uint32_t offset, st
   last_sent_[d] = std::max(last_sent_[d], ts);
   const Impairments& imp = impairments_;
   if (impairable && imp.retransmit_rate + imp.reorder_rate + imp.loss_rate + imp.capture_drop_rate > 0) {
+    // A segment that reaches its receiver late delays the receiver's answer
+    // too (last_sent_ moves with it): nobody answers data it has not got.
+    const auto arrives_late = [&](Micros late) {
+      flows_[index_].impaired = true;
+      last_ts_ = std::max(last_ts_, late);
+      last_sent_[d] = std::max(last_sent_[d], late);
+    };
     const Micros rto = std::max<Micros>(200'000, 3 * timing_.rtt);
     double r = rng_.uniform();
-    if ((r -= imp.capture_drop_rate) < 0) {
+    if ((r -= imp.capture_drop_rate) < 0) {  // the receiver got it; the capture did not
       flows_[index_].impaired = true;
       return;
     }
-    if ((r -= imp.loss_rate) < 0) {
-      flows_[index_].impaired = true;
+    if ((r -= imp.loss_rate) < 0) {  // lost before the capture point: only the retransmission is seen
       p.ts = ts + rto;
-      last_ts_ = std::max(last_ts_, p.ts);
+      arrives_late(p.ts);
       out_.push_back(p);
       return;
     }
-    if ((r -= imp.retransmit_rate) < 0) {
-      flows_[index_].impaired = true;
+    if ((r -= imp.retransmit_rate) < 0) {  // lost after the capture point: seen, then seen again
       out_.push_back(p);
       p.ts = ts + rto;
-      last_ts_ = std::max(last_ts_, p.ts);
+      arrives_late(p.ts);
       out_.push_back(p);
       return;
     }
-    if ((r -= imp.reorder_rate) < 0) {
-      flows_[index_].impaired = true;
-      p.ts = ts + 3'000;  // behind its successor, which follows within the bulk spacing or the next write
-      last_ts_ = std::max(last_ts_, p.ts);
+    if ((r -= imp.reorder_rate) < 0) {  // overtaken by its successor
+      p.ts = ts + 3'000;
+      arrives_late(p.ts);
       out_.push_back(p);
       return;
     }

@@ -50,10 +50,11 @@ struct MailRates {
 };
 
 struct Impairments {
-  double retransmit_rate = 0;     // a segment is seen twice (spurious retransmission)
-  double reorder_rate = 0;        // a segment is seen after its successor
+  double retransmit_rate = 0;     // lost after the capture point: seen, then retransmitted one RTO later
+  double reorder_rate = 0;        // a segment is seen 3 ms late, after its successor
   double loss_rate = 0;           // lost before the capture point: seen only as the retransmission, later
   double capture_drop_rate = 0;   // the capture itself misses the segment: a gap for good
+  // In the first three the receiver answers only once the segment has arrived.
 };
 
 struct Scenario {

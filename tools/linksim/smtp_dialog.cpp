@@ -174,6 +174,8 @@ struct Replies {
     switch (s.style) {
       case ServerStyle::exim: return {"550 Rejected because " + ip + " is in a black list at zen.spamhaus.org"};
       case ServerStyle::sendmail: return {"550 5.7.1 Rejected: " + ip + " listed at zen.spamhaus.org"};
+      case ServerStyle::exchange:
+        return {"550 5.7.1 Service unavailable; Client host [" + ip + "] blocked using zen.spamhaus.org"};
       case ServerStyle::provider_g:
         return {"550-5.7.1 [" + ip + "] The IP you're using to send mail is not authorized to",
                 "550-5.7.1 send email directly to our servers. Please use the SMTP relay at your",

@@ -28,6 +28,19 @@ def tshark(pcap, *args):
     return out.stdout
 
 
+# tshark 4.0's SMTP dissector enters DATA mode on a pipelined DATA even when
+# the server refuses it (RFC 2920 §3.1 allows that reply), and then reads every
+# later client line as message text: it sees no command after that point.
+DATA_REFUSED = ("554 5.5.1 Error: no valid recipients", "503 5.5.1 Error: need RCPT command")
+
+
+def tshark_prefix(got, want):
+    """True when tshark saw the same HELO and a non-empty exact prefix of the transactions."""
+    n = len(got["mailfrom"])
+    return (got["helo"] == want["helo"] and 0 < n < len(want["mailfrom"])
+            and got["mailfrom"] == want["mailfrom"][:n] and got["rcptto"] == want["rcptto"][:n])
+
+
 def address(text):
     return text  # tshark prints addresses in the same canonical text as linksim (RFC 5952)
 
@@ -75,6 +88,7 @@ def main():
         labels = json.load(fh)
     expected = {}
     impaired = set()
+    data_refused = set()
     for sub in labels["subscribers"]:
         for s in sub["sessions"]:
             key = (s["client"], s["client_port"], s["server"], s["server_port"])
@@ -82,6 +96,8 @@ def main():
                 impaired.add(key)
                 continue
             expected[key] = {"helo": s["helo"], "mailfrom": s["mailfrom"], "rcptto": s["rcptto"]}
+            if any(r.startswith(DATA_REFUSED) for r in s["replies"]):
+                data_refused.add(key)
 
     for key in impaired:
         seen.pop(key, None)
@@ -92,9 +108,13 @@ def main():
     # Implicit TLS and sessions refused at the greeting show nothing (or only QUIT) in clear.
     empty = {"helo": None, "mailfrom": [], "rcptto": []}
     compared = 0
+    blind = 0
     for key in sorted(set(expected) | set(seen)):
         want, got = expected.get(key, empty), seen.get(key, empty)
         compared += want != empty
+        if want != got and key in data_refused and tshark_prefix(got, want):
+            blind += 1
+            continue
         if want != got:
             failures.append(f"session {key}:\n  labels: {want}\n  tshark: {got}")
 
@@ -103,7 +123,7 @@ def main():
         print(f"FAIL: {len(failures)} problem(s) in {pcap}")
         return 1
     print(f"ok: {total} frames, no malformed packets or bad checksums; {compared} sessions with clear-text commands agree "
-          f"({len(impaired)} impaired sessions skipped)")
+          f"({len(impaired)} impaired sessions skipped; in {blind} tshark stopped at a refused pipelined DATA)")
     return 0
 
 
