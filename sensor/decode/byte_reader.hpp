@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 namespace botwarden::decode {
@@ -34,6 +35,12 @@ class ByteReader {
   // Pointer to `at` when at least `n` bytes follow it, else nullptr.
   constexpr const std::uint8_t* bytes_at(std::size_t at, std::size_t n) const {
     return (at <= bytes_.size() && n <= bytes_.size() - at) ? bytes_.data() + at : nullptr;
+  }
+  // Copies n bytes from `at` into out; false (and nothing copied) when they are not all there.
+  bool copy_to(std::size_t at, std::uint8_t* out, std::size_t n) const {
+    if (at > bytes_.size() || n > bytes_.size() - at) return false;
+    std::memcpy(out, bytes_.data() + at, n);
+    return true;
   }
   // The bytes from `at` on (empty when at >= size()).
   constexpr ByteReader from(std::size_t at) const {

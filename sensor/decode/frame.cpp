@@ -50,6 +50,16 @@ constexpr std::uint16_t kPppIpv4 = 0x0021;
 constexpr std::uint16_t kPppIpv6 = 0x0057;
 constexpr std::uint8_t kProtoTcp = 6;
 
+// Addresses filled in place (IpAddress::v4_bytes lives in another library
+// and is not inlined); the rest of the 16 bytes is zeroed so addresses
+// compare and hash equal. The caller has checked the header length.
+inline void set_address(IpAddress& a, IpAddress::Family family, const ByteReader& r, std::size_t at,
+                        std::size_t n) {
+  a.family = family;
+  a.bytes.fill(0);
+  r.copy_to(at, a.bytes.data(), n);
+}
+
 DecodeResult decode_tcp(ByteReader seg, PacketView& v) {
   if (!seg.has(20)) return DecodeResult::truncated_tcp;
   const std::size_t header_len = std::size_t{static_cast<std::uint8_t>(seg.u8(12) >> 4)} * 4;
@@ -71,8 +81,8 @@ DecodeResult decode_ipv4(ByteReader ip, PacketView& v) {
   if (header_len < 20 || total_len < header_len) return DecodeResult::bad_ipv4_header;
   if (!ip.has(total_len)) return DecodeResult::truncated_ipv4;
   ip = ip.first(total_len);  // drop Ethernet padding
-  v.src = IpAddress::v4_bytes(ip.bytes_at(12, 4));
-  v.dst = IpAddress::v4_bytes(ip.bytes_at(16, 4));
+  set_address(v.src, IpAddress::Family::v4, ip, 12, 4);
+  set_address(v.dst, IpAddress::Family::v4, ip, 16, 4);
   v.ip_protocol = ip.u8(9);
   v.ip_packet = ip.span();
   // More-fragments set or a non-zero offset: a fragment (RFC 791 §3.1).
@@ -86,8 +96,8 @@ DecodeResult decode_ipv6(ByteReader ip, PacketView& v) {
   const std::size_t total_len = 40 + std::size_t{ip.be16(4)};
   if (!ip.has(total_len)) return DecodeResult::truncated_ipv6;
   ip = ip.first(total_len);
-  v.src = IpAddress::v6_bytes(ip.bytes_at(8, 16));
-  v.dst = IpAddress::v6_bytes(ip.bytes_at(24, 16));
+  set_address(v.src, IpAddress::Family::v6, ip, 8, 16);
+  set_address(v.dst, IpAddress::Family::v6, ip, 24, 16);
   v.ip_packet = ip.span();
   std::uint8_t next = ip.u8(6);
   std::size_t at = 40;

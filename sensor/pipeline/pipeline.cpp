@@ -54,10 +54,11 @@ struct Pipeline::SmtpFlow {
   // Ended (FIN both ways, RST): records are out, but the entry stays until it
   // idles out so late retransmissions do not start a bogus new session.
   bool closed = false;
+  std::uint16_t content_port = 0;  // server port of a flow found by content (not an SMTP port)
 };
 
 Pipeline::Pipeline(const PipelineConfig& config, SessionSink& sink)
-    : config_(config), sink_(sink), flows_(config.max_flows) {
+    : config_(config), sink_(sink), flows_(config.max_flows), content_port_flows_(65536, 0) {
   if (config_.classify) ndpi_ = std::make_unique<classify::NdpiClassifier>();
 }
 
@@ -65,9 +66,8 @@ Pipeline::~Pipeline() = default;
 
 void Pipeline::advance_time(Micros ts) {
   if (ts > now_) now_ = ts;
-  const std::int64_t second = now_ / kMicrosPerSecond;
-  if (second == last_tick_second_) return;
-  last_tick_second_ = second;
+  if (now_ < next_tick_) return;  // at most once per second of capture time; never backwards
+  next_tick_ = (now_ / kMicrosPerSecond + 1) * kMicrosPerSecond;
   flows_.expire_idle(now_, config_.flow_idle_timeout,
                      [this](Table::Entry& e, flow::FlowEnd why) { end_flow(e, why); });
   sink_.on_time(now_);
@@ -89,7 +89,10 @@ void Pipeline::close_flow(SmtpFlow& f, flow::FlowEnd why) {
   ++stats_.flows_ended[static_cast<std::size_t>(why)];
 }
 
-void Pipeline::end_flow(Table::Entry& e, flow::FlowEnd why) { close_flow(*e.value, why); }
+void Pipeline::end_flow(Table::Entry& e, flow::FlowEnd why) {
+  close_flow(*e.value, why);
+  if (e.value->content_port != 0) --content_port_flows_[e.value->content_port];
+}
 
 namespace {
 std::string make_uid(const flow::FlowKey& key, Micros ts) {
@@ -131,6 +134,10 @@ Pipeline::SmtpFlow* Pipeline::new_flow(const PacketView& v, const flow::FlowKey&
 
   const bool low_is_client = src_is_low == src_is_client;
   auto f = std::make_unique<SmtpFlow>(*this, ctx, low_is_client, config_.max_out_of_order_bytes);
+  if (!is_smtp_port(ctx.resp_p)) {
+    f->content_port = ctx.resp_p;
+    ++content_port_flows_[ctx.resp_p];
+  }
   SmtpFlow* raw = f.get();
   flows_.insert(key, ts, std::move(f), [this](Table::Entry& e, flow::FlowEnd why) { end_flow(e, why); });
   ++stats_.flows_created;
@@ -144,13 +151,21 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
   PacketView v;
   const DecodeResult r = decode::decode_frame(link_type, frame, v);
   stats_.decode.add(r);
-  if (ts / kMicrosPerSecond != last_tick_second_) advance_time(ts);
+  if (ts >= next_tick_) advance_time(ts);
   else if (ts > now_) now_ = ts;
   if (r != DecodeResult::tcp) return;
 
   const bool src_sub = config_.subscribers.contains(v.src);
   if (!src_sub && !config_.subscribers.contains(v.dst)) {
     ++stats_.not_subscriber;
+    return;
+  }
+  // Most subscriber TCP is not SMTP: decide that from the ports and the
+  // first payload bytes before touching the flow table.
+  const bool smtp_port = is_smtp_port(v.dst_port) || is_smtp_port(v.src_port);
+  if (!smtp_port && content_port_flows_[v.src_port] == 0 && content_port_flows_[v.dst_port] == 0 &&
+      !looks_like_smtp_greeting(v.payload) && !looks_like_smtp_helo(v.payload)) {
+    ++stats_.not_candidate;
     return;
   }
   bool src_is_low = false;
@@ -175,7 +190,6 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
   if (f == nullptr) {
     // Only SMTP candidates get state: a SYN to an SMTP port, or payload on an
     // SMTP port, or a first payload that looks like SMTP.
-    const bool smtp_port = is_smtp_port(v.dst_port) || is_smtp_port(v.src_port);
     bool candidate;
     if (v.payload.empty()) candidate = pure_syn && is_smtp_port(v.dst_port);
     else candidate = smtp_port || looks_like_smtp_greeting(v.payload) || looks_like_smtp_helo(v.payload);

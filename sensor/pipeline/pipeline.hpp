@@ -4,8 +4,10 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "sensor/classify/ndpi_classifier.hpp"
 #include "sensor/common/ip.hpp"
@@ -82,8 +84,12 @@ class Pipeline {
   std::unique_ptr<classify::NdpiClassifier> ndpi_;
   Table flows_;
   PipelineStats stats_;
+  // Flows found by content on non-SMTP ports, by server port: packets on
+  // other ports skip the flow table lookup entirely.
+  std::vector<std::uint32_t> content_port_flows_;
   Micros now_ = 0;
-  std::int64_t last_tick_second_ = -1;
+  Micros next_tick_ = std::numeric_limits<Micros>::min();  // capture time of the next on_time
+
 };
 
 }  // namespace botwarden::pipeline
