@@ -17,15 +17,19 @@
 
 #include "botwarden/version.hpp"
 #include "notifier/config/notifier_config.hpp"
+#include "notifier/enforce/enforce_command.hpp"
+#include "notifier/enforce/walled_garden_api.hpp"
 #include "notifier/incident/incident_json.hpp"
 #include "notifier/incident/manager.hpp"
 #include "notifier/ingest/events_api.hpp"
 #include "notifier/ingest/import_leases.hpp"
 #include "notifier/ingest/ingester.hpp"
 #include "notifier/mapping/parsers.hpp"
+#include "notifier/notices/notices_command.hpp"
 #include "notifier/report/report_command.hpp"
 #include "notifier/store/sqlite_store.hpp"
 #include "sensor/common/log.hpp"
+#include "web/pages/pages.hpp"
 #include "web/server/server.hpp"
 
 namespace {
@@ -166,11 +170,20 @@ int run_serve(Notifier& n, const ConfigFile& file) {
   ingest::EventsApi events(n.ingester, sensors, {body_limit, static_cast<std::size_t>(n.config.max_events_per_batch)},
                            ingest::system_now);
   web::Router router;
+  // The web pages: walled-garden notice (fallback), cleanup link, console, ops API, /metrics.
+  auto server_metrics = std::make_shared<web::ServerMetrics>();
+  const auto pages = web::register_pages(
+      router, {n.store, n.incidents, web::load_pages_config(file), ingest::system_now, server_metrics, {}});
   router.add(
       web::Verb::post, "/api/v1/events",
       [&events](const web::Request& request, const web::RequestContext&) { return events.handle_events_post(request); },
       {.body_limit = body_limit});
-  web::Server server(web_config, std::move(router));
+  enforce::WalledGardenApi walled_garden(n.store, enforce::load_enforce_config(file), ingest::system_now);
+  router.add(web::Verb::get, "/api/v1/walled-garden",
+             [&walled_garden](const web::Request& q, const web::RequestContext& c) { return walled_garden.handle_get(q, c); });
+  notices::OutboxService outbox(n.store, n.incidents, file);  // [notices]: thread when enabled
+  enforce::EnforceService enforcer(n.store, file);             // [enforce]: thread when enabled
+  web::Server server(web_config, std::move(router), server_metrics);
   server.start();
   for (const auto& endpoint : server.bound_endpoints()) spdlog::info("listening on {}", endpoint.to_string());
 
@@ -263,6 +276,9 @@ int main(int argc, char** argv) {
   std::string now_text;
   const auto report_cmd = report::add_report_command(app);  // notifier/report/report_command.hpp
 
+  const auto notices_cmd = notices::add_notices_command(app);  // notifier/notices/notices_command.hpp
+  const auto enforce_cmd = enforce::add_enforce_command(app);  // notifier/enforce/enforce_command.hpp
+
   auto* tick_cmd = app.add_subcommand("tick", "apply time-based transitions and evidence retention now");
   tick_cmd->add_option("--now", now_text, "act as if it were this RFC 3339 time (tests, replays)");
 
@@ -287,6 +303,9 @@ int main(int argc, char** argv) {
     file.emplace(ConfigFile::load(config_path));
     config = load_notifier_config(*file);
     if (serve_cmd->parsed()) web::load_web_config(*file);  // [web] errors are configuration errors too
+    if (serve_cmd->parsed()) web::load_pages_config(*file);  // [pages] too
+    notices::load_notices_config(*file);                    // [notices] and [enforce] too, for every command
+    enforce::load_enforce_config(*file);
     setup_logging("notifier", config.log_level);
   } catch (const ConfigError& e) {
     std::cerr << "botwarden-notifier: " << e.what() << "\n";
@@ -317,6 +336,9 @@ int main(int argc, char** argv) {
       return kOk;
     }
     if (tick_cmd->parsed()) return run_tick(n, now.value_or(ingest::system_now()));
+    if (notices_cmd->command->parsed())
+      return notices::run_notices_command(*notices_cmd, n.store, n.incidents, *file, std::cout, std::cerr);
+    if (enforce_cmd->command->parsed()) return enforce::run_enforce_command(*enforce_cmd, n.store, *file, std::cout, std::cerr);
   } catch (const std::exception& e) {
     std::cerr << "botwarden-notifier: " << e.what() << "\n";
     return kFailed;
