@@ -167,7 +167,8 @@ void FlowBuilder::segment(Direction d, std::uint64_t offset, std::uint64_t lengt
   const double rate = d == kToServer ? timing_.uplink_bytes_per_us : timing_.downlink_bytes_per_us;
   Micros ts = start_time(d, delay);
   acked_[d] = next_seq_[r];
-  const std::uint64_t mss = f.mss[r];
+  // Each side sends at most the smaller MSS: the peer's limit and its own link's (RFC 9293 §3.7.1).
+  const std::uint64_t mss = std::min(f.mss[kToServer], f.mss[kToClient]);
   std::uint64_t sent = 0;
   unsigned count = 0;
   while (sent < length) {

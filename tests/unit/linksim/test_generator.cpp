@@ -95,6 +95,7 @@ struct Decoded {
   IpAddress src, dst;
   std::uint16_t sport = 0, dport = 0;
   bool udp = false;
+  std::size_t ip_length = 0;
   std::uint8_t flags = 0;
   std::string payload;
 };
@@ -161,6 +162,7 @@ struct Capture {
     }
     REQUIRE((type == 0x0800 || type == 0x86dd));
     const std::uint8_t* ip = f + at;
+    d.ip_length = n - at;
     std::uint8_t pseudo[40] = {};
     std::size_t pseudo_len = 0, l4_len = 0;
     const std::uint8_t* l4 = nullptr;
@@ -249,6 +251,7 @@ TEST_CASE("every frame decodes with correct lengths and checksums, in time order
   for (const auto& p : capture.packets) {
     encapsulations.insert(p.encapsulation);
     v6 = v6 || !p.src.is_v4();
+    CHECK(p.ip_length <= (p.encapsulation == "pppoe" ? 1492u : 1500u));  // link MTU
   }
   CHECK(encapsulations == std::set<std::string>{"ethernet", "mpls", "pppoe", "qinq", "vlan"});
   CHECK(v6);

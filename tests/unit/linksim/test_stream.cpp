@@ -2,6 +2,8 @@
 // whole across writes, and the RFC 1071 checksum matches a known answer.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <string>
 #include <vector>
 
 #include "tools/linksim/flow.hpp"
@@ -75,17 +77,22 @@ TEST_CASE("segments never exceed the smaller MSS and sequence numbers are contig
   flows[0].stream[kToClient].tail = TailKind::random;
   FlowBuilder fb(flows, 0, packets, 0, LinkTiming{}, none, rng);
   fb.connect();
-  fb.write(kToServer, "GET / HTTP/1.1\r\n\r\n", 100);
+  fb.write(kToServer, "POST / HTTP/1.1\r\n\r\n" + std::string(5000, 'x'), 100);
   fb.write_generated(kToClient, 100'000, 100);
   fb.close(kToServer, 100);
-  std::uint32_t expect = flows[0].isn[kToClient] + 1;
-  for (const auto& p : packets) {
-    if (p.direction != kToClient || p.length == 0) continue;
-    CHECK(p.length <= 1452);
-    CHECK(p.seq == expect);
-    expect += p.length;
+  for (const Direction d : {kToServer, kToClient}) {
+    CAPTURE(static_cast<int>(d));
+    std::uint32_t expect = flows[0].isn[d] + 1;
+    std::uint16_t largest = 0;
+    for (const auto& p : packets) {
+      if (p.direction != d || p.length == 0) continue;
+      CHECK(p.seq == expect);
+      expect += p.length;
+      largest = std::max(largest, p.length);
+    }
+    CHECK(largest == 1452);
+    CHECK(expect == flows[0].isn[d] + 1 + flows[0].stream[d].length());
   }
-  CHECK(expect == flows[0].isn[kToClient] + 1 + 100'000);
 }
 
 TEST_CASE("the internet checksum matches RFC 1071's worked example") {
