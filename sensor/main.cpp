@@ -11,6 +11,8 @@
 #include "sensor/common/log.hpp"
 #include "sensor/config/sensor_config.hpp"
 #include "sensor/detect/engine.hpp"
+#include "sensor/events/fanout_sink.hpp"
+#include "sensor/events/http_sink.hpp"
 #include "sensor/events/jsonl_sink.hpp"
 #include "sensor/pipeline/pipeline.hpp"
 #include "sensor/pipeline/run.hpp"
@@ -44,6 +46,10 @@ int main(int argc, char** argv) {
   std::string filter;
   std::string smtp_log;
   std::string events_out;
+  std::string notifier_url;
+  std::string notifier_token_file;
+  std::string spool_dir = "sensor-spool";
+  std::string notifier_token;
   bool no_progress = false;
   app.add_option("-c,--config", config_path, "configuration file (TOML)");
   auto* read_opt = app.add_option("-r,--read", read_files, "capture files (pcap or pcapng), read in order");
@@ -51,6 +57,12 @@ int main(int argc, char** argv) {
   app.add_option("-f,--filter", filter, "BPF filter (overrides [sensor] bpf_filter)");
   app.add_option("--smtp-log", smtp_log, "write SMTP session records as JSON lines here ('-': stdout)");
   app.add_option("--events", events_out, "run the detectors; write detection events as JSON lines here ('-': stdout)");
+  auto* url_opt = app.add_option("--notifier-url", notifier_url,
+                                 "run the detectors; POST events to {URL}/api/v1/events (spooled on disk first)");
+  app.add_option("--notifier-token-file", notifier_token_file, "file whose first line is the notifier bearer token")
+      ->needs(url_opt);
+  app.add_option("--spool", spool_dir, "folder for the HTTP event spool (spool.jsonl, spool.offset)")
+      ->capture_default_str();
   app.add_flag("--no-progress", no_progress, "no progress bar when reading files on a terminal");
   try {
     app.parse(argc, argv);
@@ -63,7 +75,11 @@ int main(int argc, char** argv) {
     const auto file = botwarden::ConfigFile::load(config_path);
     cfg = botwarden::load_sensor_config(file);
     botwarden::setup_logging("sensor", cfg.log_level);
+    if (!notifier_token_file.empty()) notifier_token = botwarden::events::read_token_file(notifier_token_file);
   } catch (const botwarden::ConfigError& e) {
+    std::cerr << "botwarden-sensor: " << e.what() << "\n";
+    return 2;
+  } catch (const std::runtime_error& e) {  // the token file
     std::cerr << "botwarden-sensor: " << e.what() << "\n";
     return 2;
   }
@@ -92,12 +108,25 @@ int main(int argc, char** argv) {
       sinks.add(*log_sink);
     }
 
-    std::unique_ptr<botwarden::events::EventSink> event_sink;
+    botwarden::events::FanoutSink event_sink;
+    std::unique_ptr<botwarden::events::JsonLinesSink> file_sink;
+    std::unique_ptr<botwarden::events::HttpSink> http_sink;
     std::unique_ptr<botwarden::detect::Engine> engine;
     std::unique_ptr<botwarden::pipeline::CallbackSink> detect_sink;
-    if (!events_out.empty()) {
-      event_sink = std::make_unique<botwarden::events::JsonLinesSink>(events_out);
-      engine = std::make_unique<botwarden::detect::Engine>(cfg.name, cfg.detect, *event_sink);
+    if (!events_out.empty() || !notifier_url.empty()) {
+      if (!events_out.empty()) {
+        file_sink = std::make_unique<botwarden::events::JsonLinesSink>(events_out);
+        event_sink.add(*file_sink);
+      }
+      if (!notifier_url.empty()) {
+        botwarden::events::HttpSinkConfig h;
+        h.url = notifier_url;
+        h.token = notifier_token;
+        h.spool_dir = spool_dir;
+        http_sink = std::make_unique<botwarden::events::HttpSink>(h);
+        event_sink.add(*http_sink);
+      }
+      engine = std::make_unique<botwarden::detect::Engine>(cfg.name, cfg.detect, event_sink);
       detect_sink = std::make_unique<botwarden::pipeline::CallbackSink>(
           [&](const botwarden::smtp::SessionRecord& r) { engine->on_session(r); },
           [&](botwarden::Micros now) { engine->on_time(now); });
@@ -126,7 +155,12 @@ int main(int argc, char** argv) {
       result = botwarden::pipeline::run_offline(reader, pipeline, run_options);
     }
     if (log_writer) log_writer->close();
-    if (event_sink) event_sink->flush();
+    event_sink.flush();
+    if (http_sink) {
+      const auto h = http_sink->stats();
+      spdlog::info("notifier: {} accepted, {} duplicate, {} rejected, {} failed posts, {} bytes still spooled in {}",
+                   h.accepted, h.duplicate, h.rejected, h.failed_posts, h.pending_bytes, spool_dir);
+    }
     if (engine) {
       const auto& d = engine->stats();
       spdlog::info("detectors: {} sessions, {} events, {} subscribers tracked, {} evicted", d.sessions, d.events,
