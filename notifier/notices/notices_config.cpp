@@ -35,6 +35,7 @@ NoticesConfig load_notices_config(const ConfigFile& file) {
     s.fail("smtp_url", "'" + c.smtp.url + "' must start with smtp:// or smtps://");
   c.smtp.starttls = s.get_bool("starttls", c.smtp.starttls);
   c.smtp.tls_verify = s.get_bool("tls_verify", c.smtp.tls_verify);
+  c.smtp.ca_file = s.get_existing_file("ca_file", "");
   c.smtp.username = s.get_string("username", "");
   const std::string password_file = s.get_existing_file("password_file", "");
   if (!password_file.empty()) {

@@ -74,6 +74,7 @@ SendResult SmtpSender::send(std::string_view mail_from, std::string_view rcpt_to
   curl_easy_setopt(c, CURLOPT_TIMEOUT, settings_.timeout_seconds);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
   if (settings_.starttls) curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  if (!settings_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, settings_.ca_file.c_str());
   if (!settings_.tls_verify) {
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -11,6 +11,7 @@ struct SmtpSettings {
   std::string url = "smtp://127.0.0.1:25";  // smtp:// or smtps://; a path sets the EHLO name
   bool starttls = false;     // require STARTTLS (CURLUSESSL_ALL): never send in clear text
   bool tls_verify = true;    // verify the server certificate and host name
+  std::string ca_file;       // PEM CA bundle to verify with (an internal CA); empty: the system's
   std::string username;      // AUTH when non-empty
   std::string password;
   long connect_timeout_seconds = 10;

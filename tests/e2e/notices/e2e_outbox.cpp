@@ -45,7 +45,10 @@ struct TempDir {
 // aiosmtpd through Debian's /usr/bin/python3 (the python3 on PATH may not see it).
 class SmtpSink {
  public:
-  SmtpSink(fs::path maildir, int port) : maildir_(std::move(maildir)) { start(port); }
+  SmtpSink(fs::path maildir, int port, std::vector<std::string> extra = {})
+      : maildir_(std::move(maildir)), extra_(std::move(extra)) {
+    start(port);
+  }
   ~SmtpSink() { stop(); }
   int port() const { return port_; }
 
@@ -56,11 +59,16 @@ class SmtpSink {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
     posix_spawn_file_actions_addclose(&actions, fds[0]);
+    // The server's own complaints (e.g. a TLS alert we provoke) go beside the mail, not into the test output.
+    const std::string log = (maildir_.parent_path() / "smtp_sink.log").string();
+    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     std::string script = BOTWARDEN_SOURCE_DIR "/tests/e2e/notices/smtp_sink.py";
     std::string maildir = maildir_.string();
     std::string port_text = std::to_string(port);
     std::vector<char*> argv{const_cast<char*>("/usr/bin/python3"), script.data(), const_cast<char*>("--maildir"),
-                            maildir.data(), const_cast<char*>("--port"), port_text.data(), nullptr};
+                            maildir.data(), const_cast<char*>("--port"), port_text.data()};
+    for (auto& a : extra_) argv.push_back(a.data());
+    argv.push_back(nullptr);
     REQUIRE(posix_spawn(&pid_, "/usr/bin/python3", &actions, nullptr, argv.data(), environ) == 0);
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
@@ -83,6 +91,7 @@ class SmtpSink {
 
  private:
   fs::path maildir_;
+  std::vector<std::string> extra_;
   pid_t pid_ = -1;
   int port_ = 0;
 };
@@ -264,4 +273,51 @@ TEST_CASE("notices reach a real SMTP server exactly once, in the subscriber's la
     CHECK(gave_up[1].last_error.rfind("gave up after 5 attempts: 451 from server: ", 0) == 0);
     CHECK(w.db.list_notices(queued).empty());
   }
+}
+
+TEST_CASE("STARTTLS and AUTH: delivered when verified, refused credentials fail, never sent in clear text") {
+  TempDir dir;
+  const std::string cert = (dir.path / "cert.pem").string();
+  const std::string key = (dir.path / "key.pem").string();
+  const std::string openssl = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                              "-addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert +
+                              " >/dev/null 2>&1";
+  REQUIRE(std::system(openssl.c_str()) == 0);
+  const fs::path maildir = dir.path / "mail";
+  const std::string message = "From: abuse@isp.example\r\nTo: tls@customer.example\r\nSubject: t\r\n\r\nbody\r\n";
+
+  SmtpSink tls_sink(maildir, 0, {"--tls-cert", cert, "--tls-key", key, "--auth", "botwarden:s3cret"});
+  SmtpSettings s;
+  s.url = "smtp://127.0.0.1:" + std::to_string(tls_sink.port());
+  s.starttls = true;
+  s.ca_file = cert;
+  s.username = "botwarden";
+  s.password = "s3cret";
+  s.timeout_seconds = 20;
+  auto r = SmtpSender(s).send("abuse@isp.example", "tls@customer.example", message);
+  CHECK(r.outcome == SendResult::Outcome::sent);
+  CHECK(r.detail == "250 accepted");
+  CHECK(mailbox(maildir, "tls@customer.example").size() == 1);
+
+  SmtpSettings wrong = s;
+  wrong.password = "guess";
+  r = SmtpSender(wrong).send("abuse@isp.example", "tls@customer.example", message);
+  CHECK(r.outcome == SendResult::Outcome::failed);
+  CHECK(r.smtp_code == 535);
+
+  SmtpSettings unverified = s;
+  unverified.ca_file.clear();  // self-signed: the system CAs do not vouch for it
+  r = SmtpSender(unverified).send("abuse@isp.example", "tls@customer.example", message);
+  CHECK(r.outcome == SendResult::Outcome::retry);
+  CHECK(r.detail.find("certificate") != std::string::npos);
+
+  SmtpSink plain_sink(maildir, 0);  // offers no STARTTLS
+  SmtpSettings plain = s;
+  plain.url = "smtp://127.0.0.1:" + std::to_string(plain_sink.port());
+  r = SmtpSender(plain).send("abuse@isp.example", "clear@customer.example", message);
+  CHECK(r.outcome == SendResult::Outcome::retry);
+  CAPTURE(r.detail);
+  CHECK(r.detail.find("STARTTLS") != std::string::npos);
+  CHECK(mailbox(maildir, "clear@customer.example").empty());
+  CHECK(mailbox(maildir, "tls@customer.example").size() == 1);
 }
