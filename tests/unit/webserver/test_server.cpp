@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <csignal>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -262,6 +263,18 @@ TEST_CASE("stop with a short grace closes a request that takes longer") {
   while (started.load() == 0) std::this_thread::sleep_for(1ms);
   s.server.stop(50ms);
   CHECK(busy.closed());
+}
+
+TEST_CASE("SIGTERM stops run_until_signal gracefully") {
+  Running s(test_config(), test_router());
+  // Until run_until_signal has registered, an early SIGTERM is ignored, not fatal.
+  std::signal(SIGTERM, SIG_IGN);
+  auto running = std::async(std::launch::async, [&] { s.server.run_until_signal(); });
+  for (int i = 0; i < 100 && running.wait_for(50ms) != std::future_status::ready; ++i) std::raise(SIGTERM);
+  REQUIRE(running.wait_for(5s) == std::future_status::ready);
+  running.get();
+  std::signal(SIGTERM, SIG_DFL);
+  CHECK_FALSE(s.server.running());
 }
 
 TEST_CASE("a second server on the same port names the endpoint and the reason") {
