@@ -106,7 +106,7 @@ HttpSink::HttpSink(HttpSinkConfig config) : config_(std::move(config)), batch_si
 }
 
 HttpSink::~HttpSink() {
-  flush();
+  if (!gave_up_) flush();  // once flush() has waited its full drain time, do not wait again
   {
     std::lock_guard lock(mutex_);
     stop_ = true;
@@ -134,8 +134,8 @@ void HttpSink::emit(const DetectionEvent& event) {
 void HttpSink::flush() {
   std::unique_lock lock(mutex_);
   wake_.notify_all();
-  drained_.wait_for(lock, std::chrono::milliseconds(config_.drain_timeout_ms),
-                    [&] { return offset_ >= size_ || stop_; });
+  gave_up_ = !drained_.wait_for(lock, std::chrono::milliseconds(config_.drain_timeout_ms),
+                               [&] { return offset_ >= size_ || stop_; });
 }
 
 HttpSink::Stats HttpSink::stats() const {

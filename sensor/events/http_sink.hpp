@@ -71,6 +71,7 @@ class HttpSink : public EventSink {
   std::condition_variable drained_;  // offset_ reached size_
   Stats stats_;
   bool stop_ = false;
+  bool gave_up_ = false;  // the last flush() timed out
   std::thread sender_;
 };
 
