@@ -72,6 +72,18 @@ std::optional<std::string> account_from_user_context(const std::string& text, st
   return std::nullopt;
 }
 
+// Kea escapes commas inside fields, so a plain split is exact (no CSV quoting).
+std::vector<std::string> split_kea_line(std::string_view line) {
+  std::vector<std::string> fields;
+  for (std::size_t start = 0;;) {
+    const auto comma = line.find(',', start);
+    fields.push_back(text::kea_unescape(line.substr(start, comma - start)));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return fields;
+}
+
 ParseResult parse_kea(std::istream& in, std::string_view file, const ParseOptions& options,
                       const KeaLayout& layout) {
   ParseResult result;
@@ -93,7 +105,7 @@ ParseResult parse_kea(std::istream& in, std::string_view file, const ParseOption
     }
     if (text::trim(line).empty()) continue;
     if (line.starts_with("address,")) {  // a header; Kea's cleanup may concatenate files
-      columns = read_header(*text::split_csv(line));
+      columns = read_header(split_kea_line(line));
       if (!columns->address || !columns->valid_lifetime || !columns->expire ||
           (layout.v6 && !columns->duid)) {
         problem(std::string("header lacks a required column (") +
@@ -107,14 +119,7 @@ ParseResult parse_kea(std::istream& in, std::string_view file, const ParseOption
       problem("no Kea header before this line (expected a line starting with 'address,')");
       continue;
     }
-    // Kea escapes commas inside fields, so a plain split is exact.
-    std::vector<std::string> fields;
-    for (std::size_t start = 0;;) {
-      const auto comma = line.find(',', start);
-      fields.push_back(text::kea_unescape(line.substr(start, comma - start)));
-      if (comma == std::string_view::npos) break;
-      start = comma + 1;
-    }
+    const auto fields = split_kea_line(line);
     if (fields.size() < columns->count) {
       problem("expected " + std::to_string(columns->count) + " fields as in the header, got " +
               std::to_string(fields.size()));

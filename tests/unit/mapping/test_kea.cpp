@@ -90,3 +90,9 @@ TEST_CASE("Kea lines before a header and a header without required columns are r
   CHECK(problems(parse_kea4(bad_header, "k.csv")) ==
         V{"k.csv:1: header lacks a required column (address, valid_lifetime, expire)"});
 }
+
+TEST_CASE("a Kea header with a stray quote is read as Kea writes it, not as RFC 4180") {
+  std::istringstream in("address,\"hwaddr,client_id\n");
+  CHECK(problems(parse_kea4(in, "k.csv")) ==
+        V{"k.csv:1: header lacks a required column (address, valid_lifetime, expire)"});
+}
