@@ -3,6 +3,7 @@
 client address it sees, so the test can prove DNAT kept the subscriber's
 source address. Usage: notice_page.py ADDRESS PORT"""
 import http.server
+import socket
 import sys
 
 
@@ -19,4 +20,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), Handler).serve_forever()
+class Server(http.server.ThreadingHTTPServer):
+    address_family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+
+
+Server((sys.argv[1], int(sys.argv[2])), Handler).serve_forever()

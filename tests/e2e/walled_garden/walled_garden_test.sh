@@ -5,6 +5,7 @@
 # sees the subscriber's real address; an allow-listed host stays reachable;
 # other traffic is refused; the ipset file restores; after release the
 # request reaches the real host again; changes are pushed within seconds.
+# All of it over IPv4 and IPv6 (the subscriber's /64 delegation).
 # Usage: walled_garden_test.sh DRIVER SOURCE_DIR
 set -euo pipefail
 DRIVER=$1
@@ -38,6 +39,15 @@ link $SUB wg${TAG}s 10.201.1.2/24 $RTR wg${TAG}rs 10.201.1.1/24
 link $OUT wg${TAG}o 10.201.2.2/24 $RTR wg${TAG}ro 10.201.2.1/24
 link $PAGE wg${TAG}p 10.201.3.2/24 $RTR wg${TAG}rp 10.201.3.1/24
 ip -n $OUT addr add 10.201.2.3/24 dev wg${TAG}o   # the allow-listed host
+# IPv6: the subscriber's /64 is its delegation (2001:db8::/32 is documentation space, only inside the namespaces).
+v6() { ip -n "$1" addr add "$2" dev "$3" nodad; }
+v6 $SUB 2001:db8:201:1::2/64 wg${TAG}s; v6 $RTR 2001:db8:201:1::1/64 wg${TAG}rs
+v6 $OUT 2001:db8:201:2::2/64 wg${TAG}o; v6 $OUT 2001:db8:201:2::3/64 wg${TAG}o; v6 $RTR 2001:db8:201:2::1/64 wg${TAG}ro
+v6 $PAGE 2001:db8:201:3::2/64 wg${TAG}p; v6 $RTR 2001:db8:201:3::1/64 wg${TAG}rp
+ip -n $SUB -6 route add default via 2001:db8:201:1::1
+ip -n $OUT -6 route add default via 2001:db8:201:2::1
+ip -n $PAGE -6 route add default via 2001:db8:201:3::1
+ip netns exec $RTR sysctl -qw net.ipv6.conf.all.forwarding=1
 for ns in $SUB $RTR $OUT $PAGE; do ip -n "$ns" link set lo up; done
 ip -n $SUB route add default via 10.201.1.1
 ip -n $OUT route add default via 10.201.2.1
@@ -55,16 +65,22 @@ serve() {  # serve NS ADDRESS PORT DIR
 serve $OUT 10.201.2.2 80 "$TMP/real"
 serve $OUT 10.201.2.2 8000 "$TMP/real"
 serve $OUT 10.201.2.3 80 "$TMP/allowed"
-ip netns exec $PAGE /usr/bin/python3 "$HERE/notice_page.py" 10.201.3.2 8080 >/dev/null 2>&1 &
-PIDS+=($!)
+serve $OUT 2001:db8:201:2::2 80 "$TMP/real"
+serve $OUT 2001:db8:201:2::3 80 "$TMP/allowed"
+for page in 10.201.3.2 2001:db8:201:3::2; do
+  ip netns exec $PAGE /usr/bin/python3 "$HERE/notice_page.py" $page 8080 >/dev/null 2>&1 &
+  PIDS+=($!)
+done
 
 get() {  # get URL -> body on stdout, curl's exit status
-  ip netns exec $SUB curl -s --max-time 3 "$1"
+  ip netns exec $SUB curl -s -g --max-time 3 "$1"
 }
-for url in http://10.201.2.2/ http://10.201.2.2:8000/ http://10.201.2.3/ http://10.201.3.2:8080/; do
+for url in http://10.201.2.2/ http://10.201.2.2:8000/ http://10.201.2.3/ http://10.201.3.2:8080/ \
+           "http://[2001:db8:201:2::2]/" "http://[2001:db8:201:2::3]/" "http://[2001:db8:201:3::2]:8080/"; do
   for _ in $(seq 50); do get "$url" >/dev/null && break; sleep 0.1; done
 done
 [[ $(get http://10.201.2.2/) == "REAL SITE" ]] || fail "baseline: the real site is not reachable"
+[[ $(get "http://[2001:db8:201:2::2]/") == "REAL SITE" ]] || fail "baseline: the real site is not reachable over IPv6"
 
 # ---- the enforcer, driven by the store -----------------------------------------
 cat > "$TMP/botwarden.toml" <<TOML
@@ -73,7 +89,8 @@ enabled = true
 nft_file = "$TMP/walled-garden.nft"
 ipset_file = "$TMP/walled-garden.ipset"
 notice_page = "10.201.3.2:8080"
-allow = ["10.201.2.3/32"]
+notice_page6 = "[2001:db8:201:3::2]:8080"
+allow = ["10.201.2.3/32", "2001:db8:201:2::3/128"]
 apply_command = ["ip", "netns", "exec", "$RTR", "nft", "-f", "{file}"]
 poll_seconds = 0.2
 TOML
@@ -93,10 +110,15 @@ wait_for() {  # wait_for URL EXPECTED -> ms it took (fails after 10 s)
   fail "$1 never answered '$2' (last: '$(get "$1" || true)')"
 }
 
-[[ $("$DRIVER" wall "$DB" acct-7 10.201.1.2) == "incident 1 walled_garden" ]] || fail "driver could not wall acct-7"
+[[ $("$DRIVER" wall "$DB" acct-7 10.201.1.2 2001:db8:201:1::/64) == "incident 1 walled_garden" ]] ||
+  fail "driver could not wall acct-7"
 ms=$(wait_for http://10.201.2.2/ "NOTICE PAGE client=10.201.1.2 host=10.201.2.2")
 echo "walled: the notice page answered ${ms} ms after the state change and saw client 10.201.1.2"
 [[ $(get http://10.201.2.3/) == "ALLOWED SITE" ]] || fail "allow-listed host not reachable while walled"
+[[ $(get "http://[2001:db8:201:2::2]/") == "NOTICE PAGE client=2001:db8:201:1::2 host=[2001:db8:201:2::2]" ]] ||
+  fail "IPv6: walled request did not land on the notice page: $(get "http://[2001:db8:201:2::2]/" || true)"
+[[ $(get "http://[2001:db8:201:2::3]/") == "ALLOWED SITE" ]] || fail "IPv6: allow-listed host not reachable"
+echo "walled over IPv6 too: the notice page saw client 2001:db8:201:1::2"
 start=$(now_ms)
 if get http://10.201.2.2:8000/ >/dev/null; then fail "walled subscriber reached port 8000"; fi
 (( $(now_ms) - start < 2000 )) || fail "blocked TCP was not reset promptly"
@@ -105,12 +127,14 @@ set4=$(ip netns exec $RTR nft list set inet botwarden walled4)   # no pipe into 
 [[ $set4 == *"10.201.1.2"* ]] || fail "nft set lacks the address: $set4"
 ip netns exec $RTR ipset restore < "$TMP/walled-garden.ipset" || fail "ipset restore refused the file"
 ip netns exec $RTR ipset test botwarden-walled4 10.201.1.2 2>/dev/null || fail "ipset lacks the walled address"
+ip netns exec $RTR ipset test botwarden-walled6 2001:db8:201:1::77 2>/dev/null || fail "ipset lacks the walled /64"
 if ip netns exec $RTR ipset test botwarden-walled4 10.201.1.99 2>/dev/null; then fail "ipset holds a wrong address"; fi
 
 [[ $("$DRIVER" release "$DB" acct-7) == "incident 1 acknowledged" ]] || fail "driver could not release acct-7"
 ms=$(wait_for http://10.201.2.2/ "REAL SITE")
 echo "released: the real site answered ${ms} ms after the release"
 [[ $(get http://10.201.2.2:8000/) == "REAL SITE" ]] || fail "port 8000 still blocked after release"
+[[ $(get "http://[2001:db8:201:2::2]/") == "REAL SITE" ]] || fail "IPv6 still walled after release"
 ip netns exec $RTR ipset restore < "$TMP/walled-garden.ipset" || fail "ipset restore refused the empty file"
 if ip netns exec $RTR ipset test botwarden-walled4 10.201.1.2 2>/dev/null; then fail "ipset still walls after release"; fi
 grep -q "\[error\]" "$TMP/enforcer.log" && fail "enforcer logged an error: $(cat "$TMP/enforcer.log")"
