@@ -40,28 +40,41 @@ def path_argument(text):
 
 
 def tshark_commands(pcap):
+    """Envelope commands per connection, and the connections tshark loses track of:
+    after a DATA that is refused (no 354) tshark reads every later client line as
+    message body, so it misses the envelopes that follow (we do not)."""
     out = subprocess.run(
-        ["tshark", "-n", "-r", pcap, "-Y", "smtp.req.command", "-T", "fields", "-e", "ip.src", "-e", "ipv6.src",
+        ["tshark", "-n", "-r", pcap, "-Y", "smtp", "-T", "fields", "-e", "ip.src", "-e", "ipv6.src",
          "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport", "-e", "smtp.command_line",
-         "-E", "occurrence=a", "-E", "aggregator=\x1f", "-E", "separator=\t"],
+         "-e", "smtp.response.code", "-E", "occurrence=a", "-E", "aggregator=\x1f", "-E", "separator=\t"],
         capture_output=True, text=True, check=True, errors="surrogateescape").stdout
     found = collections.Counter()
+    data_commands = collections.Counter()
+    replies_354 = collections.Counter()
     for row in out.splitlines():
         f = row.split("\t")
-        if len(f) < 7:
+        if len(f) < 8:
             continue
-        conn = (f[0] or f[1], int(f[2]), f[3] or f[4], int(f[5]))
+        if f[6]:
+            conn = (f[0] or f[1], int(f[2]), f[3] or f[4], int(f[5]))
+        else:  # a reply: the connection seen from the client
+            conn = (f[3] or f[4], int(f[5]), f[0] or f[1], int(f[2]))
+            replies_354[conn] += sum(1 for c in f[7].split("\x1f") if c == "354")
+            continue
         for line in f[6].split("\x1f"):
             line = line.replace("\\r\\n", "").replace("\r\n", "").rstrip("\r\n")
             verb, _, arg = line.partition(" ")
             verb = verb.upper()
+            if verb == "DATA":
+                data_commands[conn] += 1
             if verb in ("HELO", "EHLO"):
                 found[(conn, "helo", arg.strip())] += 1
             elif verb == "MAIL" and arg.upper().startswith("FROM:"):
                 found[(conn, "mail", path_argument(arg[5:]))] += 1
             elif verb == "RCPT" and arg.upper().startswith("TO:"):
                 found[(conn, "rcpt", path_argument(arg[3:]))] += 1
-    return found
+    lost = {c for c, n in data_commands.items() if n > replies_354[c]}
+    return found, lost
 
 
 def sensor_commands(sensor, config, pcap):
@@ -82,16 +95,19 @@ def sensor_commands(sensor, config, pcap):
     return found
 
 
-def compare(name, theirs, ours):
+def compare(name, tshark, ours):
+    theirs, lost = tshark
+    # Everything tshark extracts must be in our log. Where tshark lost track
+    # (a refused DATA), what we found beyond it is not held against us.
     missing = theirs - ours
-    extra = ours - theirs
+    extra = collections.Counter({k: n for k, n in (ours - theirs).items() if k[0] not in lost})
     for k, n in sorted(missing.items()):
         print("%s: tshark saw %s %r on %s (x%d), the session log did not" % (name, k[1], k[2], k[0], n))
     for k, n in sorted(extra.items()):
         print("%s: the session log has %s %r on %s (x%d), tshark did not" % (name, k[1], k[2], k[0], n))
     total = sum(theirs.values())
-    print("%s: %d HELO/MAIL/RCPT compared, %d missing, %d extra" % (name, total, sum(missing.values()),
-                                                                      sum(extra.values())))
+    print("%s: %d HELO/MAIL/RCPT compared, %d missing, %d extra (%d connections where a refused DATA "
+          "desynchronises tshark: only checked for missing)" % (name, total, sum(missing.values()), sum(extra.values()), len(lost)))
     return total > 0 and not missing and not extra
 
 
