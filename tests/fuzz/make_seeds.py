@@ -52,6 +52,16 @@ def smtp_seeds():
         save(os.path.join(HERE, "corpus", "smtp"), smtp_seed(d))
 
 
+def pipeline_seeds():
+    for name in ("basic", "pipelining", "encapsulations", "retransmission", "auth_bdat", "link_sll2"):
+        linktype, build = cases.CASES[name]
+        p = pcapgen.Pcap(linktype)
+        build(p)
+        blob = b"".join(struct.pack("!BH", LINK_INDEX[linktype], len(f)) + f for _, f in p.records)
+        save(os.path.join(HERE, "corpus", "sensor-pipeline"), blob)
+
+
 if __name__ == "__main__":
     frame_seeds()
     smtp_seeds()
+    pipeline_seeds()
