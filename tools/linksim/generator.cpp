@@ -302,6 +302,7 @@ class SubscriberGenerator {
       SessionPlan plan;
       plan.helo = sub_.helo;
       plan.auth = true;
+      plan.auth_login = rng_.chance(0.5);
       plan.sender_name = sub_.name;
       plan.rset_between = rng_.chance(0.5);
       const auto n = rng_.between(1, 3);
@@ -337,6 +338,9 @@ class SubscriberGenerator {
     plan.sender_name = sub_.name;
     plan.rset_between = rng_.chance(0.3);
     plan.helo_unresolvable = sub_.variant != "fqdn";
+    // Exchange (sloppy-HELO Windows servers, and 3 in 10 of the rest) sends BDAT to receivers offering CHUNKING.
+    const bool exchange = sub_.kind == Kind::business_mta && (sub_.windows || sub_.seed % 10 < 3);
+    plan.bdat = exchange && rng_.chance(0.9);
     return plan;
   }
 

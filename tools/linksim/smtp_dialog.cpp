@@ -362,9 +362,20 @@ SessionOutcome run_smtp_session(FlowBuilder& flow, const Server& server, const S
     d.server(r.ehlo(plan.helo, false));
   }
   if (plan.ehlo && plan.auth && server.auth) {
-    d.client("AUTH PLAIN " + b64(std::string(1, '\0') + "user" + std::string(1, '\0') + "s3cret") + "\r\n");
+    if (plan.auth_login) {
+      // RFC 4954 §4: the 334 challenges and the base64 answers are not commands.
+      d.client("AUTH LOGIN\r\n");
+      d.server({"334 VXNlcm5hbWU6"});
+      d.client(b64("user") + "\r\n", rng.between(100, 2000));
+      d.server({"334 UGFzc3dvcmQ6"});
+      d.client(b64("s3cret") + "\r\n", rng.between(100, 2000));
+    } else {
+      d.client("AUTH PLAIN " + b64(std::string(1, '\0') + "user" + std::string(1, '\0') + "s3cret") + "\r\n");
+    }
     d.server({"235 2.7.0 Authentication successful"}, rng.between(2000, 40000));
   }
+  const bool chunking = server.style == ServerStyle::provider_g || server.style == ServerStyle::exchange;
+  const bool use_bdat = plan.ehlo && plan.bdat && chunking;
 
   const auto helo_reject = server.helo_checks ? helo_rejection(plan.helo, plan.helo_unresolvable) : std::nullopt;
   const std::string client_ip = flow.flow().client.to_string();
@@ -404,8 +415,41 @@ SessionOutcome run_smtp_session(FlowBuilder& flow, const Server& server, const S
         : accepted.empty() ? std::vector<std::string>{"554 5.5.1 Error: no valid recipients"}
                            : r.data_go();
     const Micros think = rng.between(500, 5000);
-    bool data_open = false;
-    if (plan.ehlo && plan.pipelining && server.pipelining) {
+    bool data_open = false;   // DATA got 354: the message follows
+    bool chunk_sent = false;  // BDAT LAST carried the message
+    if (use_bdat) {
+      // RFC 3030: MAIL and RCPTs (pipelined when offered), then one BDAT LAST chunk
+      // holding the message as is (no dot-stuffing, no final dot).
+      const bool pipelined = plan.pipelining && server.pipelining;
+      std::string group = "MAIL FROM:<" + t.mailfrom + "> SIZE=" + std::to_string(rng.between(900, 4000)) + "\r\n";
+      if (pipelined) {
+        for (const auto& rc : t.rcpts) group += "RCPT TO:<" + rc + ">\r\n";
+        d.client(group, think);
+        std::vector<std::string> all = mail_reply;
+        for (const auto& rr : rcpt_replies) all.insert(all.end(), rr.begin(), rr.end());
+        d.server(all);
+      } else {
+        d.client(group, think);
+        d.server(mail_reply);
+        for (std::size_t k = 0; k < t.rcpts.size() && !mail_refused; ++k) {
+          d.client("RCPT TO:<" + t.rcpts[k] + ">\r\n");
+          d.server(rcpt_replies[k]);
+        }
+      }
+      if (visible && !(mail_refused && !pipelined)) {
+        for (const auto& rc : t.rcpts) label.rcptto.back().push_back(rc);
+      }
+      if (!accepted.empty()) {
+        std::string message = message_body(t, plan.sender_name, flow.now(), rng);
+        message.resize(message.size() - 3);  // the final ".\r\n"
+        for (std::size_t at = 0; (at = message.find("\r\n..", at)) != std::string::npos; at += 3) message.erase(at + 2, 1);
+        d.client("BDAT " + std::to_string(message.size()) + " LAST\r\n" + message, rng.between(1000, 20000));
+        const auto queued = r.queued();
+        d.server(queued, rng.between(5000, 300000));
+        ++outcome.accepted_messages;
+        chunk_sent = true;
+      }
+    } else if (plan.ehlo && plan.pipelining && server.pipelining) {
       // RFC 2920 §3.1: MAIL, RCPTs and DATA in one write, replies in one write.
       std::string cmds = "MAIL FROM:<" + t.mailfrom + ">" + (plan.ehlo ? " SIZE=" + std::to_string(rng.between(900, 4000)) : "") + "\r\n";
       for (const auto& rc : t.rcpts) {
@@ -444,7 +488,7 @@ SessionOutcome run_smtp_session(FlowBuilder& flow, const Server& server, const S
     }
       ++outcome.accepted_messages;
     }
-    const bool refused = !data_open;
+    const bool refused = !data_open && !chunk_sent;
     if (refused && plan.stop_after_rejection) break;
     if (ti + 1 < plan.transactions.size() && (plan.rset_between || refused)) {
       d.client("RSET\r\n");

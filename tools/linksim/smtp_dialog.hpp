@@ -26,7 +26,9 @@ struct SessionPlan {
   bool ehlo = true;
   bool starttls = false;             // use STARTTLS when offered
   bool implicit_tls = false;         // port 465: TLS from the first byte
-  bool auth = false;                 // AUTH PLAIN when offered
+  bool auth = false;                 // AUTH when offered: PLAIN, or LOGIN with 334 challenges
+  bool auth_login = false;
+  bool bdat = false;                 // BDAT (RFC 3030) instead of DATA when CHUNKING is offered
   bool pipelining = true;            // pipeline when offered
   bool helo_unresolvable = false;    // a receiver checking HELO names finds no such host
   std::vector<Transaction> transactions;

@@ -479,3 +479,44 @@ TEST_CASE("a short snaplen truncates long frames and keeps their length") {
   CHECK(at == bytes.size());
   CHECK(truncated > 100);
 }
+
+TEST_CASE("BDAT chunks are exactly as long as announced and a command follows each") {
+  const std::string text = R"([scenario]
+name = "bdat"
+duration_seconds = 900
+[scenario.subscribers]
+business_mta = 30
+relay_user = 10
+business_sloppy_helo_fraction = 1.0
+ipv6_fraction = 0
+[scenario.background]
+flows_per_subscriber_per_minute = 0
+[scenario.mail]
+mx_servers = 10
+)";
+  TempDir dir("bdat");
+  generate(scenario_of(text), 6, dir.path.string());
+  const Capture capture(dir.path / "capture.pcap");
+  std::map<std::string, std::string> client_stream;  // no impairments: packets arrive in order
+  for (const auto& p : capture.packets) {
+    if (!p.udp && is_subscriber(p.src)) client_stream[key(p.src, p.sport, p.dst, p.dport)] += p.payload;
+  }
+  int chunks = 0, auth_login = 0;
+  for (const auto& [k, stream] : client_stream) {
+    auth_login += stream.find("AUTH LOGIN\r\n") != std::string::npos;
+    for (std::size_t at = stream.find("BDAT "); at != std::string::npos; at = stream.find("BDAT ", at + 1)) {
+      const std::size_t eol = stream.find("\r\n", at);
+      REQUIRE(eol != std::string::npos);
+      const std::string line = stream.substr(at, eol - at);
+      REQUIRE(line.ends_with(" LAST"));
+      const std::size_t size = std::stoul(line.substr(5));
+      const std::string after = stream.substr(eol + 2 + size, 4);
+      CHECK((after == "MAIL" || after == "RSET" || after == "QUIT" || after.empty()));
+      CHECK(stream.substr(eol + 2, 6) == "From: ");
+      ++chunks;
+      at = eol + 2 + size - 1;
+    }
+  }
+  CHECK(chunks > 5);
+  CHECK(auth_login > 0);
+}
