@@ -60,6 +60,8 @@ Novelty SubscriberBehaviour::observe(const smtp::SessionRecord& r, const IpAddre
       it->second.blocklisted = true;
       n.first_blocklist_at_destination = true;
     }
+    n.blocklisting_servers = static_cast<std::size_t>(std::count_if(
+        destinations_.begin(), destinations_.end(), [](const auto& kv) { return kv.second.blocklisted; }));
     add_sample(sample_destinations, r.resp_h.to_string(), limits.max_samples);
     if (!sender_domain.empty()) {
       auto sd = sender_domains_.find(sender_domain);

@@ -31,6 +31,7 @@ struct Novelty {
   bool new_destination = false;              // server not seen in the destination window
   std::size_t recent_new_destinations = 0;   // new servers within the burst window, this one included
   bool first_blocklist_at_destination = false;  // this server's first blocklist refusal in the window
+  std::size_t blocklisting_servers = 0;      // servers that refused naming a blocklist, this one included
   unsigned helo_repeats = 0;                 // earlier sessions with the same HELO in the HELO window
   bool new_sender_domain = false;            // MAIL FROM domain not seen in the destination window
 };

@@ -56,6 +56,8 @@ DirectToMxConfig load_direct_to_mx(ConfigSection s) {
   c.novel_destination_weight = s.get_double("novel_destination_weight", c.novel_destination_weight, 0.0, 20.0);
   c.blocklist_rejection_weight =
       s.get_double("blocklist_rejection_weight", c.blocklist_rejection_weight, 0.0, 20.0);
+  c.max_blocklist_servers =
+      static_cast<unsigned>(s.get_int("max_blocklist_servers", c.max_blocklist_servers, 0, 100000));
   c.rejection_weight = s.get_double("rejection_weight", c.rejection_weight, 0.0, 20.0);
   c.rcpt_rejected_weight = s.get_double("rcpt_rejected_weight", c.rcpt_rejected_weight, 0.0, 20.0);
   c.tempfail_weight = s.get_double("tempfail_weight", c.tempfail_weight, 0.0, 20.0);
@@ -64,6 +66,7 @@ DirectToMxConfig load_direct_to_mx(ConfigSection s) {
   c.min_sender_domains =
       static_cast<unsigned>(s.get_int("min_sender_domains", c.min_sender_domains, 1, 100000));
   c.varied_sender_weight = s.get_double("varied_sender_weight", c.varied_sender_weight, 0.0, 20.0);
+  c.aligned_sender_weight = s.get_double("aligned_sender_weight", c.aligned_sender_weight, -20.0, 0.0);
   c.blocklist_patterns = s.get_strings("blocklist_patterns", c.blocklist_patterns);
   for (auto& p : c.blocklist_patterns) {
     if (p.empty()) s.fail("blocklist_patterns", "an empty pattern would match every reply");

@@ -54,6 +54,9 @@ struct DirectToMxConfig {
   unsigned burst_destinations = 8;
   double novel_destination_weight = 0.6;
   double blocklist_rejection_weight = 2.5;  // counted once per destination server in the window
+  // ... and for at most this many servers: receivers that query the same list
+  // repeat one fact about the address (a PBL listing hits every home server).
+  unsigned max_blocklist_servers = 2;
   double rejection_weight = 1.0;       // other 5xx refusals
   double rcpt_rejected_weight = 1.0;   // per session with refused recipients (harvested lists)
   double tempfail_weight = 0.1;        // 4xx (greylisting)
@@ -64,6 +67,9 @@ struct DirectToMxConfig {
   // as min_sender_domains domains in the window: forged senders.
   unsigned min_sender_domains = 3;
   double varied_sender_weight = 1.5;
+  // MAIL FROM in the HELO's own registrable domain (lists.x.org sending as
+  // list-bounces@x.org): a server speaking for itself. Repeats decay like the HELO.
+  double aligned_sender_weight = -1.0;
   std::vector<std::string> blocklist_patterns{"spamhaus", "abuseat", "spamcop", "barracuda",
                                               "sorbs", "dnsbl", "rbl", "blocklist", "blacklist",
                                               "blocked", "listed"};

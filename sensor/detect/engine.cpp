@@ -56,7 +56,7 @@ bool Engine::is_blocklist_refusal(const smtp::SessionRecord& r) const {
 }
 
 Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behaviour::Novelty& novelty,
-                                      HeloClasses classes, bool blocklisted,
+                                      HeloClasses classes, bool blocklisted, const std::string& sender,
                                       const behaviour::SubscriberBehaviour& window) const {
   const auto& bh = config_.bad_helo;
   const auto& dm = config_.direct_to_mx;
@@ -98,7 +98,9 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
       x += dm.novel_destination_weight;
     }
     if (blocklisted) {
-      if (novelty.first_blocklist_at_destination) x += dm.blocklist_rejection_weight;
+      if (novelty.first_blocklist_at_destination && novelty.blocklisting_servers <= dm.max_blocklist_servers) {
+        x += dm.blocklist_rejection_weight;
+      }
     } else if (refused && r.rcpt_rejected == 0) {
       x += dm.rejection_weight;
     }
@@ -107,6 +109,9 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
     if (r.replies_4xx > 0 && !r.data_accepted) x += dm.tempfail_weight;
     if (r.data_accepted) x += dm.accepted_weight;
     if (r.tls) x += dm.tls_weight;
+    if (!sender.empty() && !r.helo.empty() && classifier_.registrable_domain(r.helo) == sender) {
+      x += dm.aligned_sender_weight * repeat;
+    }
     if (novelty.new_sender_domain && novelty.new_destination && window.distinct_sender_domains() >= dm.min_sender_domains) {
       x += dm.varied_sender_weight;
     }
@@ -255,7 +260,7 @@ void Engine::on_session(const smtp::SessionRecord& r) {
   for (std::size_t c = 0; c < kHeloClassCount; ++c) {
     if (classes.has(static_cast<HeloClass>(c))) ++s.helo_class_sessions[c];
   }
-  const auto evidence = weigh(r, novelty, classes, blocklisted, s.behaviour);
+  const auto evidence = weigh(r, novelty, classes, blocklisted, sender, s.behaviour);
   update_test(s, evidence, at);
   if (s.test.llr >= upper_) {
     // The event names the source that carried the evidence; direct_to_mx

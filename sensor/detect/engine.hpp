@@ -82,7 +82,7 @@ class Engine {
 
  private:
   SessionEvidence weigh(const smtp::SessionRecord& r, const behaviour::Novelty& novelty,
-                        HeloClasses classes, bool blocklisted,
+                        HeloClasses classes, bool blocklisted, const std::string& sender,
                         const behaviour::SubscriberBehaviour& window) const;
   bool is_blocklist_refusal(const smtp::SessionRecord& r) const;
   void update_test(SubscriberState& s, const SessionEvidence& e, Micros at);

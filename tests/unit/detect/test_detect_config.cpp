@@ -48,6 +48,8 @@ TEST_CASE("configs/botwarden.toml documents exactly the defaults") {
   CHECK(m.burst_destinations == dm.burst_destinations);
   CHECK(m.novel_destination_weight == dm.novel_destination_weight);
   CHECK(m.blocklist_rejection_weight == dm.blocklist_rejection_weight);
+  CHECK(m.max_blocklist_servers == dm.max_blocklist_servers);
+  CHECK(m.aligned_sender_weight == dm.aligned_sender_weight);
   CHECK(m.rejection_weight == dm.rejection_weight);
   CHECK(m.rcpt_rejected_weight == dm.rcpt_rejected_weight);
   CHECK(m.tempfail_weight == dm.tempfail_weight);

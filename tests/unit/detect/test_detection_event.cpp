@@ -115,6 +115,10 @@ std::vector<events::DetectionEvent> sample_events() {
     engine.on_session(delivery("2001:db8:1000:1200::7", "2001:db8:f000::" + std::to_string(i + 1),
                                "[IPv6:2001:db8:dead::1]", kT0 + i * kMicrosPerSecond));
   }
+  for (unsigned i = 0; i < 30; ++i) {  // a burst with forged senders: direct_to_mx
+    const std::string sender = "a@shop" + std::to_string(i) + ".com";
+    engine.on_session(delivery("100.64.3.20", mx(i), "mail.example.com", kT0 + i * kMicrosPerSecond, sender));
+  }
   for (unsigned m = 0; m < 6; ++m) {
     const std::string client = "100.64.4." + std::to_string(m + 1);
     engine.on_session(delivery(client.c_str(), mx(m), "qwhrtzpk.com", kT0 + m * kMicrosPerSecond, "a@deals.biz"));

@@ -153,20 +153,35 @@ TEST_CASE("a home server sending a few mails directly never flags") {
   CHECK(h.sink.events.empty());
 }
 
-TEST_CASE("a direct-to-MX burst refused by blocklists flags direct_to_mx") {
+TEST_CASE("a direct-to-MX burst with forged senders, refused by blocklists, flags direct_to_mx") {
   Harness h;
   for (unsigned i = 0; i < 40; ++i) {
     const auto at = kT0 + i * 2 * kSecond;
-    if (i % 2 == 0) h.feed(blocklisted("100.64.3.7", mx(i), "mail.greenvalleyfarms.com", at));
-    else h.feed(delivery("100.64.3.7", mx(i), "mail.greenvalleyfarms.com", at));
+    const std::string sender = "user" + std::to_string(i) + "@shop" + std::to_string(i) + ".com";
+    auto r = i % 4 == 0 ? blocklisted("100.64.3.7", mx(i), "mail.greenvalleyfarms.com", at)
+                        : delivery("100.64.3.7", mx(i), "mail.greenvalleyfarms.com", at, sender);
+    r.mailfrom = sender;
+    h.feed(r);
   }
   REQUIRE(h.sink.count(Detector::direct_to_mx) >= 1);
   const auto& e = h.sink.events.front();
   CHECK(e.detector == Detector::direct_to_mx);
-  CHECK(e.evidence.distinct_destinations >= 4);
-  CHECK(e.evidence.rejections_5xx >= 2);
+  CHECK(e.evidence.distinct_destinations >= 3);
+  CHECK(e.evidence.sample_mailfrom_domains.size() >= 3);
   CHECK(e.ts - kT0 <= 60 * kSecond);
   CHECK(e.evidence.sample_destinations.size() == std::min<std::uint64_t>(10, e.evidence.distinct_destinations));
+}
+
+TEST_CASE("a server on a listed address, speaking for its own domain, is not flagged for the listing") {
+  Harness h;
+  for (unsigned i = 0; i < 60; ++i) {
+    const auto at = kT0 + i * kSecond;
+    auto r = i % 3 == 0 ? blocklisted("100.64.3.10", mx(i), "lists.rowing-club.org", at)
+                        : delivery("100.64.3.10", mx(i), "lists.rowing-club.org", at);
+    r.mailfrom = "list-bounces@rowing-club.org";
+    h.feed(r);
+  }
+  CHECK(h.sink.events.empty());
 }
 
 TEST_CASE("one blocklisting server refusing again and again is one piece of evidence") {
