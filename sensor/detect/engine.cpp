@@ -93,6 +93,8 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
   // Direct-to-MX behaviour: only sessions to servers other than the relay.
   if (novelty.direct) {
     const bool refused = r.rejected || r.replies_5xx > 0;
+    const std::string refusal = lower(r.reject_reply);
+    const bool about_helo = refusal.find("helo") != std::string::npos || refusal.find("ehlo") != std::string::npos;
     double x = 0;
     if (novelty.new_destination && novelty.recent_new_destinations > dm.burst_destinations) {
       x += dm.novel_destination_weight;
@@ -101,8 +103,8 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
       if (novelty.first_blocklist_at_destination && novelty.blocklisting_servers <= dm.max_blocklist_servers) {
         x += dm.blocklist_rejection_weight;
       }
-    } else if (refused && r.rcpt_rejected == 0) {
-      x += dm.rejection_weight;
+    } else if (refused && r.rcpt_rejected == 0 && !about_helo) {
+      x += dm.rejection_weight;  // a refusal of the HELO itself repeats the HELO's class
     }
     // A blocklist refusal at RCPT is one refusal, counted above.
     if (r.rcpt_rejected > 0 && !blocklisted) x += dm.rcpt_rejected_weight;
