@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "notifier/store/sqlite_store.hpp"
 #include "temp_dir.hpp"
@@ -304,4 +305,24 @@ TEST_CASE("a failed transaction leaves nothing behind") {
                   std::runtime_error);
   CHECK(s.count_leases() == 0);
   CHECK(s.list_accounts().empty());
+}
+
+TEST_CASE("two connections to one file (serve and a CLI command) write without losing anything") {
+  testing::TempDir dir;
+  SqliteStore a(dir.file("shared.db"));
+  SqliteStore b(dir.file("shared.db"));
+  const auto writer = [](SqliteStore& s, const std::string& source) {
+    for (int i = 0; i < 50; ++i) {
+      s.transaction([&] {
+        s.upsert_lease(lease("100.64.0." + std::to_string(i % 250), t0, mapping::kOpenEnd, "x", std::to_string(i), source));
+        s.upsert_account({source + std::to_string(i), "", "en", false, false, ""});
+      });
+    }
+  };
+  std::thread first([&] { writer(a, "kea4"); });
+  std::thread second([&] { writer(b, "dhcpd"); });
+  first.join();
+  second.join();
+  CHECK(a.count_leases() == 100);
+  CHECK(b.list_accounts().size() == 100);
 }
