@@ -318,10 +318,8 @@ SessionOutcome run_smtp_session(FlowBuilder& flow, const Server& server, const S
       d.server({"250 2.1.0 Ok", "250 2.1.5 Ok", "354 End data with <CR><LF>.<CR><LF>"});
       const std::string body = message_body(t, plan.sender_name, flow.now(), rng);
       d.client(body, rng.between(1000, 20000));
-      {
-      const auto reply = r.queued();
-      d.server(reply, rng.between(5000, 200000));
-    }
+      const auto queued = r.queued();
+      d.server(queued, rng.between(5000, 200000));
       ++outcome.accepted_messages;
     }
     d.client("QUIT\r\n");
@@ -332,10 +330,8 @@ SessionOutcome run_smtp_session(FlowBuilder& flow, const Server& server, const S
 
   const bool blocked = client_blocklisted && server.blocklist != BlocklistCheck::none;
   if (blocked && server.blocklist == BlocklistCheck::at_connect) {
-    {
-      const auto reply = r.blocked_banner();
-      d.server(reply, rng.between(1000, 300000));
-    }
+    const auto blocked_banner = r.blocked_banner();
+    d.server(blocked_banner, rng.between(1000, 300000));
     if (plan.quit) {
       d.client("QUIT\r\n");
       d.server(r.quit());
@@ -345,10 +341,8 @@ SessionOutcome run_smtp_session(FlowBuilder& flow, const Server& server, const S
     }
     return outcome;
   }
-  {
-      const auto reply = r.banner();
-      d.server(reply, rng.between(1000, 300000));
-    }
+  const auto banner = r.banner();
+  d.server(banner, rng.between(1000, 300000));
 
   label.helo = plan.helo;
   d.client((plan.ehlo ? "EHLO " : "HELO ") + plan.helo + "\r\n");
@@ -482,10 +476,8 @@ SessionOutcome run_smtp_session(FlowBuilder& flow, const Server& server, const S
     if (data_open) {
       const std::string body = message_body(t, plan.sender_name, flow.now(), rng);
       d.client(body, rng.between(1000, 20000));
-      {
-      const auto reply = r.queued();
-      d.server(reply, rng.between(5000, 300000));
-    }
+      const auto queued = r.queued();
+      d.server(queued, rng.between(5000, 300000));
       ++outcome.accepted_messages;
     }
     const bool refused = !data_open && !chunk_sent;
