@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
         rotation.max_bytes = static_cast<std::uint64_t>(cfg.session_log.rotate_mb) << 20;
         rotation.max_seconds = cfg.session_log.rotate_seconds;
       }
-      log_writer = std::make_unique<botwarden::smtp::SessionLogWriter>(smtp_log, rotation, live);
+      log_writer = std::make_unique<botwarden::smtp::SessionLogWriter>(smtp_log, rotation, live, live);
       log_sink = std::make_unique<botwarden::pipeline::CallbackSink>(
           [&](const botwarden::smtp::SessionRecord& r) { log_writer->write(r); });
       sinks.add(*log_sink);

@@ -140,8 +140,8 @@ std::string format_session_json(const SessionRecord& r) {
   return out;
 }
 
-SessionLogWriter::SessionLogWriter(std::string path, Rotation rotation, bool flush_each_record)
-    : path_(std::move(path)), rotation_(rotation), flush_each_(flush_each_record) {
+SessionLogWriter::SessionLogWriter(std::string path, Rotation rotation, bool flush_each_record, bool append)
+    : path_(std::move(path)), rotation_(rotation), flush_each_(flush_each_record), append_(append) {
   if (path_ == "-") rotation_ = {};
   open();
 }
@@ -157,7 +157,8 @@ void SessionLogWriter::open() {
   if (path_ == "-") {
     file_ = stdout;
   } else {
-    file_ = std::fopen(path_.c_str(), "ae");
+    // After a rotation the path is new, so appending and truncating agree.
+    file_ = std::fopen(path_.c_str(), append_ ? "ae" : "we");
     if (file_ == nullptr) {
       throw std::runtime_error("cannot open session log '" + path_ + "': " + std::strerror(errno));
     }

@@ -27,7 +27,9 @@ class SessionLogWriter {
     std::int64_t max_seconds = 0;    // 0: never by age (wall clock)
   };
   // Throws std::runtime_error naming the path when it cannot be opened.
-  SessionLogWriter(std::string path, Rotation rotation, bool flush_each_record);
+  // `append`: keep what the file holds (live, across restarts); otherwise
+  // start it afresh (reading files: a rerun does not duplicate records).
+  SessionLogWriter(std::string path, Rotation rotation, bool flush_each_record, bool append = false);
   SessionLogWriter(const SessionLogWriter&) = delete;
   SessionLogWriter& operator=(const SessionLogWriter&) = delete;
   ~SessionLogWriter();
@@ -46,6 +48,7 @@ class SessionLogWriter {
   std::string path_;
   Rotation rotation_;
   bool flush_each_;
+  bool append_;
   std::FILE* file_ = nullptr;
   std::uint64_t bytes_in_file_ = 0;
   std::int64_t opened_at_ = 0;

@@ -96,6 +96,27 @@ TEST_CASE("the log rotates by size into a timestamped file") {
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a rerun on files starts the log afresh; live appends") {
+  const auto path = (std::filesystem::temp_directory_path() / ("bw-log-" + std::to_string(::getpid()) + ".jsonl")).string();
+  auto count_lines = [&] {
+    std::ifstream in(path);
+    std::size_t n = 0;
+    for (std::string l; std::getline(in, l);) ++n;
+    return n;
+  };
+  for (int run = 0; run < 2; ++run) {
+    SessionLogWriter w(path, {}, false);
+    w.write(sample());
+  }
+  CHECK(count_lines() == 1);
+  {
+    SessionLogWriter w(path, {}, true, true);
+    w.write(sample());
+  }
+  CHECK(count_lines() == 2);
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("an unwritable log path is an error naming it") {
   try {
     SessionLogWriter w("/nonexistent-dir/smtp.jsonl", {}, false);
