@@ -1,8 +1,6 @@
 // CSRF tokens, passwords, sessions, login limits, forms and cookies.
 #include "web/pages/security.hpp"
 
-#include <boost/url/params_view.hpp>
-#include <boost/url/parse_query.hpp>
 #include <sodium.h>
 
 #include <charconv>
@@ -141,16 +139,51 @@ void LoginLimiter::succeeded(const std::string& key) {
   entries_.erase(key);
 }
 
+namespace {
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+// '+' is a space, %XX a byte (HTML form encoding); nullopt for a broken escape.
+std::optional<std::string> form_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      const int high = hex_value(text[i + 1]);
+      const int low = hex_value(text[i + 2]);
+      if (high < 0 || low < 0) return std::nullopt;
+      out += static_cast<char>(high * 16 + low);
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+}  // namespace
+
+// Written out rather than boost::urls::params_view: Boost 1.81's
+// params_view(string_view, encoding_opts) reads past the end of a view
+// whose last value is empty ("a=1&b="), i.e. into whatever follows the
+// request target in memory (tests/unit/web/test_security.cpp).
 std::optional<std::map<std::string, std::string, std::less<>>> parse_form(std::string_view body) {
   std::map<std::string, std::string, std::less<>> out;
-  if (body.empty()) return out;
-  const auto parsed = boost::urls::parse_query(body);
-  if (!parsed) return std::nullopt;
-  boost::urls::encoding_opts options;
-  options.space_as_plus = true;
-  // (params_view(params_view, opts) is declared but not built in Boost 1.81: use the string form.)
-  for (const auto& param : boost::urls::params_view(body, options)) {
-    out.emplace(param.key, param.has_value ? param.value : std::string());
+  while (!body.empty()) {
+    const auto amp = body.find('&');
+    const std::string_view item = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
+    if (item.empty()) continue;
+    const auto eq = item.find('=');
+    const auto key = form_decode(item.substr(0, eq));
+    const auto value = eq == std::string_view::npos ? std::optional<std::string>("") : form_decode(item.substr(eq + 1));
+    if (!key || !value) return std::nullopt;
+    out.emplace(*key, *value);
   }
   return out;
 }
