@@ -131,7 +131,8 @@ void write_records(const Scenario& scenario, std::uint64_t seed, const World& wo
                    const std::vector<SubscriberLabel>& labels, Micros end, const std::string& out_dir) {
   write_labels(scenario, seed, world, labels, end, out_dir + "/labels.json");
 
-  // Addresses handed out earlier to other accounts, now expired: mapping must go by time.
+  // Addresses held earlier by other accounts (an expired Kea lease, or a RADIUS
+  // session that was stopped): mapping must go by time.
   struct Former {
     std::string account;
     const Subscriber* now_held_by;
@@ -166,6 +167,7 @@ void write_records(const Scenario& scenario, std::uint64_t seed, const World& wo
     constexpr Micros kLifetime = 86400;
     for (const auto& f : former) {
       const Subscriber& s = *f.now_held_by;
+      if (s.link.encapsulation == Encapsulation::pppoe) continue;  // in radius-detail instead
       const Micros cltt = lease_start(s, scenario.start) / kSecond - 2 * kLifetime;
       std::array<std::uint8_t, 6> mac = s.link.subscriber_mac;
       mac[3] ^= 0x80;
@@ -190,6 +192,27 @@ void write_records(const Scenario& scenario, std::uint64_t seed, const World& wo
     const std::string path = out_dir + "/radius-detail";
     auto out = open_out(path);
     const Micros middle = scenario.start + scenario.duration_seconds * kSecond / 2;
+    for (const auto& f : former) {
+      const Subscriber& s = *f.now_held_by;
+      if (s.link.encapsulation != Encapsulation::pppoe) continue;
+      const Micros started = lease_start(s, scenario.start) - 2 * 86400 * kSecond;
+      const Micros stopped = started + 86400 * kSecond - 3600 * kSecond;
+      for (int k = 0; k < 2; ++k) {
+        const Micros at = k == 0 ? started : stopped;
+        out << ctime_text(at) << "\n";
+        out << "\tAcct-Status-Type = " << (k == 0 ? "Start" : "Stop") << "\n";
+        out << "\tUser-Name = \"" << f.account << "\"\n";
+        out << "\tAcct-Session-Id = \"" << f.account.substr(1) << "\"\n";
+        out << "\tNAS-IP-Address = 198.51.100.1\n";
+        out << "\tFramed-IP-Address = " << s.v4.to_string() << "\n";
+        if (k == 1) {
+          out << "\tAcct-Session-Time = " << (stopped - started) / kSecond << "\n";
+          out << "\tAcct-Terminate-Cause = User-Request\n";
+        }
+        out << "\tEvent-Timestamp = \"" << event_timestamp(at) << "\"\n";
+        out << "\tTimestamp = " << at / kSecond << "\n\n";
+      }
+    }
     for (const auto& s : world.subscribers) {
       if (s.link.encapsulation != Encapsulation::pppoe) continue;
       const Micros started = lease_start(s, scenario.start);

@@ -520,3 +520,59 @@ mx_servers = 10
   CHECK(chunks > 5);
   CHECK(auth_login > 0);
 }
+
+TEST_CASE("earlier holders of an address never overlap the current one") {
+  const std::string text = R"([scenario]
+name = "history"
+start = "2026-11-25T12:00:00Z"
+duration_seconds = 60
+[scenario.subscribers]
+web_only = 400
+ipv6_fraction = 0
+[scenario.encapsulation]
+ethernet = 1
+pppoe = 1
+[scenario.background]
+flows_per_subscriber_per_minute = 0
+)";
+  TempDir dir("history");
+  generate(scenario_of(text), 9, dir.path.string());
+  const Micros start = *parse_rfc3339("2026-11-25T12:00:00Z");
+  // Kea: per address, [expire - valid_lifetime, expire) intervals.
+  std::map<std::string, std::vector<std::pair<Micros, Micros>>> kea;
+  std::istringstream lines(slurp(dir.path / "kea-leases4.csv"));
+  std::string line;
+  std::getline(lines, line);  // header
+  while (std::getline(lines, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string field; std::getline(ss, field, ',');) f.push_back(field);
+    REQUIRE(f.size() >= 11);
+    const Micros expire = std::stoll(f[4]) * kMicrosPerSecond, lifetime = std::stoll(f[3]) * kMicrosPerSecond;
+    kea[f[0]].emplace_back(expire - lifetime, expire);
+  }
+  int histories = 0;
+  for (auto& [address, leases] : kea) {
+    std::sort(leases.begin(), leases.end());
+    int covering = 0;
+    for (std::size_t i = 0; i < leases.size(); ++i) {
+      if (i > 0) CHECK(leases[i - 1].second <= leases[i].first);
+      covering += leases[i].first <= start && start < leases[i].second;
+    }
+    CHECK(covering == 1);
+    histories += leases.size() > 1;
+  }
+  CHECK(histories > 3);
+  // RADIUS: every Stop belongs to a former account and comes before the current holder's Start.
+  const std::string radius = slurp(dir.path / "radius-detail");
+  int stops = 0;
+  for (std::size_t at = radius.find("Acct-Status-Type = Stop"); at != std::string::npos;
+       at = radius.find("Acct-Status-Type = Stop", at + 1)) {
+    ++stops;
+    const std::size_t user = radius.find("User-Name = \"", at);
+    CHECK(radius.substr(user + 13, 2) == "A9");
+    const std::size_t ts = radius.find("\tTimestamp = ", at);
+    CHECK(std::stoll(radius.substr(ts + 13)) * kMicrosPerSecond < start);
+  }
+  CHECK(stops > 3);
+}
