@@ -2,7 +2,7 @@
 #include "report.hpp"
 
 #include <algorithm>
-#include <set>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace botwarden::report {
@@ -42,18 +42,41 @@ Distribution distribution_of(std::vector<std::int64_t> seconds) {
 
 std::int64_t seconds_between(Micros from, Micros to) { return std::max<Micros>(0, to - from) / kMicrosPerSecond; }
 
+// Detector and channel names as bits: a handful of names, many subscribers.
+class NameBits {
+ public:
+  explicit NameBits(const char* what) : what_(what) {}
+  std::uint64_t bit(const std::string& name) {
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i] == name) return std::uint64_t{1} << i;
+    }
+    if (names_.size() == 64) throw std::runtime_error(std::string("report: more than 64 distinct ") + what_);
+    names_.push_back(name);
+    return std::uint64_t{1} << (names_.size() - 1);
+  }
+  // Adds one to each name whose bit is set.
+  void count(std::uint64_t mask, std::map<std::string, std::int64_t>& out) const {
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      if (mask & (std::uint64_t{1} << i)) ++out[names_[i]];
+    }
+  }
+
+ private:
+  const char* what_;
+  std::vector<std::string> names_;
+};
+
 // What the transitions and notices say about one incident, up to the period's end.
 struct IncidentStory {
-  const IncidentFacts* facts = nullptr;
   std::optional<State> state_at_end;
   bool walled = false;
   bool acknowledged = false;
+  bool notice_failed = false;
   std::optional<Micros> last_release;        // latest entry into acknowledged
   std::optional<Micros> resolved_at;         // latest entry into resolved (still resolved)
   std::optional<Micros> remediation_start;   // the release before a resolution by quiet monitoring
   std::optional<Micros> first_notice_sent;
-  std::set<std::string> channels;
-  bool notice_failed = false;
+  std::uint64_t channels = 0;
 };
 
 // Per subscriber (account, or subscriber address/prefix when unattributed).
@@ -61,7 +84,7 @@ struct SubscriberFigures {
   bool detected = false, attributed = false, exempt = false, notifiable = false, notified = false;
   bool within_24h = false, notice_failed = false, walled = false, acknowledged = false, remediated = false;
   bool resolved = false, reinfected_30d = false, reinfected_90d = false;
-  std::set<std::string> detectors, channels;
+  std::uint64_t detectors = 0, channels = 0;
 };
 
 }  // namespace
@@ -142,21 +165,21 @@ Report compute_report(ReportSource& source, const Period& period, const TimeZone
 
   const auto incidents = source.incidents_alive(from, to);
   std::unordered_map<store::IncidentId, IncidentStory> stories;
+  stories.reserve(incidents.size());
   store::IncidentId min_id = INT64_MAX;
   for (const auto& f : incidents) {
-    stories[f.id].facts = &f;
+    stories[f.id];
     min_id = std::min(min_id, f.id);
   }
+  NameBits detector_bits("detectors"), channel_bits("notice channels");
+  SlotCounts notices_per_slot;
 
   if (!incidents.empty()) {
     for (const auto& t : source.transitions(min_id, to)) {
       const auto it = stories.find(t.incident_id);
       if (it == stories.end()) continue;
       auto& s = it->second;
-      s.state_at_end = t.to;
-      const bool entered = !t.from || *t.from != t.to;
-      if (!entered) continue;  // refused actions are audited with from == to
-      if (t.from == State::resolved) {  // reopened: the old resolution no longer stands
+      if (t.from_resolved) {  // reopened: the old resolution no longer stands
         s.resolved_at.reset();
         s.remediation_start.reset();
       }
@@ -167,24 +190,32 @@ Report compute_report(ReportSource& source, const Period& period, const TimeZone
       }
       if (t.to == State::resolved) {
         s.resolved_at = t.at;
-        if (t.action == incident::to_string(incident::Action::monitoring_period_passed)) {
-          s.remediation_start = s.last_release.value_or(t.at);
-        }
+        if (t.quiet_monitoring) s.remediation_start = s.last_release.value_or(t.at);
       }
       if (t.at >= from) {
-        if (t.action == incident::to_string(incident::Action::subscriber_acknowledged) && t.to == State::acknowledged) {
-          ++r.self_releases;
-        }
+        if (t.self_release && t.to == State::acknowledged) ++r.self_releases;
         if (t.to == State::escalated) ++r.escalations;
       }
     }
+    // The state at the period's end: the current one, unless it changed since.
+    std::vector<store::IncidentId> changed_since;
+    for (const auto& f : incidents) {
+      if (f.state_since < to) stories[f.id].state_at_end = f.state;
+      else changed_since.push_back(f.id);
+    }
+    if (!changed_since.empty()) {
+      for (const auto& [id, state] : source.states_at(changed_since, to)) stories[id].state_at_end = state;
+    }
     for (const auto& n : source.notices(min_id, to)) {
+      if (n.status == store::NoticeStatus::sent && n.sent_at && *n.sent_at >= from && *n.sent_at < to) {
+        ++notices_per_slot[*n.sent_at / (kSlotSeconds * kMicrosPerSecond)];
+      }
       const auto it = stories.find(n.incident_id);
       if (it == stories.end()) continue;
       auto& s = it->second;
       if (n.status == store::NoticeStatus::sent && n.sent_at && *n.sent_at < to) {
         s.first_notice_sent = std::min(s.first_notice_sent.value_or(*n.sent_at), *n.sent_at);
-        s.channels.insert(n.channel);
+        s.channels |= channel_bits.bit(n.channel);
       }
       if (n.status == store::NoticeStatus::failed) s.notice_failed = true;
     }
@@ -197,7 +228,9 @@ Report compute_report(ReportSource& source, const Period& period, const TimeZone
     }
   }
 
-  std::map<std::string, SubscriberFigures> subscribers;
+  std::unordered_map<std::string, std::size_t> subscriber_index;
+  subscriber_index.reserve(incidents.size());
+  std::vector<SubscriberFigures> subscribers;
   std::vector<std::int64_t> notify_seconds, remediate_seconds;
   for (const auto s : incident::all_states()) {
     if (incident::is_open(s)) r.open_by_state[std::string(incident::to_string(s))] = 0;
@@ -205,16 +238,18 @@ Report compute_report(ReportSource& source, const Period& period, const TimeZone
   const Micros as_of = std::min(to, now);
   for (const auto& f : incidents) {
     const auto& s = stories[f.id];
-    auto& sub = subscribers[f.key()];
+    const auto [slot, added] = subscriber_index.emplace(f.key(), subscribers.size());
+    if (added) subscribers.emplace_back();
+    auto& sub = subscribers[slot->second];
     if (f.last_detection >= from) {  // detected in the period
       sub.detected = true;
       sub.attributed = f.account.has_value();
-      sub.detectors.insert(f.detectors.begin(), f.detectors.end());
+      for (const auto& d : f.detectors) sub.detectors |= detector_bits.bit(d);
       if (f.exempt) sub.exempt = true;
       if (f.account && !f.exempt) sub.notifiable = true;
       if (s.first_notice_sent) {
         sub.notified = true;
-        sub.channels.insert(s.channels.begin(), s.channels.end());
+        sub.channels |= s.channels;
         notify_seconds.push_back(seconds_between(f.first_detection, *s.first_notice_sent));
         if (*s.first_notice_sent - f.first_detection <= kDay) sub.within_24h = true;
       }
@@ -243,15 +278,15 @@ Report compute_report(ReportSource& source, const Period& period, const TimeZone
     }
   }
 
-  for (const auto& [key, sub] : subscribers) {
+  for (const auto& sub : subscribers) {
     if (sub.detected) {
       ++r.subscribers_detected;
       ++(sub.attributed ? r.attributed : r.unattributed);
-      for (const auto& d : sub.detectors) ++r.detected_by_detector[d];
+      detector_bits.count(sub.detectors, r.detected_by_detector);
       r.exempt += sub.exempt;
       r.notifiable += sub.notifiable;
       r.notified += sub.notified;
-      for (const auto& c : sub.channels) ++r.notified_by_channel[c];
+      channel_bits.count(sub.channels, r.notified_by_channel);
       r.notified_within_24h += sub.within_24h;
       r.notice_failed += sub.notice_failed && !sub.notified;
       r.walled += sub.walled;
@@ -279,7 +314,7 @@ Report compute_report(ReportSource& source, const Period& period, const TimeZone
   }
   const auto slot_day = [&](std::int64_t slot) { return format_date(zone.local_day(slot * kSlotSeconds * kMicrosPerSecond)); };
   for (const auto& [slot, count] : source.detections_per_slot(from, to)) days[slot_day(slot)].detections += count;
-  for (const auto& [slot, count] : source.notices_sent_per_slot(from, to)) days[slot_day(slot)].notices_sent += count;
+  for (const auto& [slot, count] : notices_per_slot) days[slot_day(slot)].notices_sent += count;
   for (auto& [date, figures] : days) {
     figures.date = date;
     r.daily.push_back(figures);

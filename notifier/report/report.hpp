@@ -30,17 +30,23 @@ struct IncidentFacts {
   std::string subscriber;
   bool exempt = false;
   std::vector<std::string> detectors;
+  incident::State state = incident::State::detected;  // now
+  Micros state_since = 0;                             // when `state` was entered
   Micros opened_at = 0;
   Micros first_detection = 0;
   Micros last_detection = 0;
   std::string key() const { return account ? "account:" + *account : "subscriber:" + subscriber; }
 };
 
+// Only the audit-log rows a report needs: entries (from != to) into
+// walled_garden, acknowledged, resolved or escalated, and exits from resolved
+// (operator_reopen). Refused actions (audited with from == to) are not entries.
 struct TransitionFacts {
   store::IncidentId incident_id = 0;
-  std::optional<incident::State> from;
   incident::State to = incident::State::detected;
-  std::string action;
+  bool from_resolved = false;     // leaves resolved: a reopen
+  bool self_release = false;      // action subscriber_acknowledged
+  bool quiet_monitoring = false;  // action monitoring_period_passed
   Micros at = 0;
 };
 
@@ -71,15 +77,20 @@ class ReportSource {
   virtual std::int64_t count_active_accounts(Micros from, Micros to) = 0;
   // Incidents with first_detection < to and not closed before from.
   virtual std::vector<IncidentFacts> incidents_alive(Micros from, Micros to) = 0;
-  // Transitions with at < before of incidents with id >= min_incident, in log order.
+  // Those transitions with at < before of incidents with id >= min_incident, in log order.
   virtual std::vector<TransitionFacts> transitions(store::IncidentId min_incident, Micros before) = 0;
+  // The state each incident had just before `at` (its last audit-log row
+  // before then); only asked for incidents whose state changed since.
+  virtual std::map<store::IncidentId, incident::State> states_at(const std::vector<store::IncidentId>& ids,
+                                                                 Micros at) = 0;
   // Notices of incidents with id >= min_incident created before `before`.
   virtual std::vector<NoticeFacts> notices(store::IncidentId min_incident, Micros before) = 0;
   // Incidents linked to a resolved incident with id >= min_incident.
   virtual std::vector<Redetection> redetections(store::IncidentId min_incident) = 0;
-  // Detection events with from <= ts < to, and notices sent in it, per slot.
+  // Detection events with from <= ts < to, per slot. (Notices sent per day
+  // come from notices(): a notice is sent while its incident is open, so
+  // the notices of incidents alive in the period hold all sent in it.)
   virtual SlotCounts detections_per_slot(Micros from, Micros to) = 0;
-  virtual SlotCounts notices_sent_per_slot(Micros from, Micros to) = 0;
 };
 
 // ---- the period -----------------------------------------------------------------

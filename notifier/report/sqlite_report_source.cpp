@@ -21,6 +21,10 @@ class SqliteReportSource::Query {
     if (sqlite3_bind_int64(stmt_, i, v) != SQLITE_OK) fail("bind");
     return *this;
   }
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
   bool step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
@@ -31,6 +35,11 @@ class SqliteReportSource::Query {
   std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::optional<std::int64_t> optional_int64(int col) const {
     return is_null(col) ? std::nullopt : std::optional(int64(col));
+  }
+  std::string_view view(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string_view();
   }
   std::string text(int col) const {
     const auto* p = sqlite3_column_text(stmt_, col);
@@ -79,7 +88,8 @@ std::int64_t SqliteReportSource::count_active_accounts(Micros from, Micros to) {
 
 std::vector<IncidentFacts> SqliteReportSource::incidents_alive(Micros from, Micros to) {
   Query q(*this,
-          "SELECT id, account, subscriber, exempt, detectors, opened_at, first_detection, last_detection "
+          "SELECT id, account, subscriber, exempt, detectors, opened_at, first_detection, last_detection, state, "
+          "state_since "
           "FROM incidents WHERE first_detection < ?2 AND (closed_at IS NULL OR closed_at >= ?1)");
   q.bind(1, from).bind(2, to);
   std::vector<IncidentFacts> out;
@@ -100,6 +110,8 @@ std::vector<IncidentFacts> SqliteReportSource::incidents_alive(Micros from, Micr
     f.opened_at = q.int64(5);
     f.first_detection = q.int64(6);
     f.last_detection = q.int64(7);
+    f.state = incident::parse_state(q.view(8)).value_or(incident::State::detected);
+    f.state_since = q.int64(9);
     out.push_back(std::move(f));
   }
   return out;
@@ -110,21 +122,31 @@ std::vector<TransitionFacts> SqliteReportSource::transitions(store::IncidentId m
   // incident, so no row of a later incident precedes the first row of
   // `min_incident`: start the scan there (rowid range, no full scan).
   Query q(*this,
-          "SELECT incident_id, from_state, to_state, action, at FROM transitions "
+          "SELECT incident_id, to_state, from_state = 'resolved', action = 'subscriber_acknowledged', "
+          "action = 'monitoring_period_passed', at FROM transitions "
           "WHERE id >= COALESCE((SELECT MIN(id) FROM transitions WHERE incident_id = ?1), 0) "
-          "AND incident_id >= ?1 AND at < ?2 ORDER BY id");
+          "AND incident_id >= ?1 AND at < ?2 AND from_state IS NOT to_state "
+          "AND (to_state IN ('walled_garden', 'acknowledged', 'resolved', 'escalated') OR from_state = 'resolved') "
+          "ORDER BY id");
   q.bind(1, min_incident).bind(2, before);
   std::vector<TransitionFacts> out;
   while (q.step()) {
-    TransitionFacts t;
-    t.incident_id = q.int64(0);
-    if (!q.is_null(1)) t.from = incident::parse_state(q.text(1));
-    const auto to = incident::parse_state(q.text(2));
+    const auto to = incident::parse_state(q.view(1));
     if (!to) continue;  // unknown state names are not counted
-    t.to = *to;
-    t.action = q.text(3);
-    t.at = q.int64(4);
-    out.push_back(std::move(t));
+    out.push_back({q.int64(0), *to, q.int64(2) == 1, q.int64(3) == 1, q.int64(4) == 1, q.int64(5)});
+  }
+  return out;
+}
+
+std::map<store::IncidentId, incident::State> SqliteReportSource::states_at(const std::vector<store::IncidentId>& ids,
+                                                                           Micros at) {
+  Query q(*this, "SELECT to_state FROM transitions WHERE incident_id = ?1 AND at < ?2 ORDER BY id DESC LIMIT 1");
+  std::map<store::IncidentId, incident::State> out;
+  for (const auto id : ids) {
+    q.reset();
+    q.bind(1, id).bind(2, at);
+    if (!q.step()) continue;
+    if (const auto state = incident::parse_state(q.view(0))) out[id] = *state;
   }
   return out;
 }
@@ -165,20 +187,22 @@ constexpr std::int64_t kSlotMicros = kSlotSeconds * kMicrosPerSecond;
 }
 
 SlotCounts SqliteReportSource::detections_per_slot(Micros from, Micros to) {
-  Query q(*this, "SELECT ts / ?3, COUNT(*) FROM events WHERE ts >= ?1 AND ts < ?2 GROUP BY 1");
-  q.bind(1, from).bind(2, to).bind(3, kSlotMicros);
+  // Walks events_ts in order and counts runs of one slot here: a GROUP BY
+  // would sort every event in a temporary b-tree first.
+  Query q(*this, "SELECT ts FROM events WHERE ts >= ?1 AND ts < ?2 ORDER BY ts");
+  q.bind(1, from).bind(2, to);
   SlotCounts out;
-  while (q.step()) out[q.int64(0)] += q.int64(1);
-  return out;
-}
-
-SlotCounts SqliteReportSource::notices_sent_per_slot(Micros from, Micros to) {
-  Query q(*this,
-          "SELECT sent_at / ?3, COUNT(*) FROM notices WHERE status = 'sent' AND sent_at >= ?1 AND sent_at < ?2 "
-          "GROUP BY 1");
-  q.bind(1, from).bind(2, to).bind(3, kSlotMicros);
-  SlotCounts out;
-  while (q.step()) out[q.int64(0)] += q.int64(1);
+  std::int64_t slot = 0, count = 0;
+  while (q.step()) {
+    const auto s = q.int64(0) / kSlotMicros;
+    if (count > 0 && s != slot) {
+      out[slot] += count;
+      count = 0;
+    }
+    slot = s;
+    ++count;
+  }
+  if (count > 0) out[slot] += count;
   return out;
 }
 

@@ -23,10 +23,11 @@ class SqliteReportSource final : public ReportSource {
   std::int64_t count_active_accounts(Micros from, Micros to) override;
   std::vector<IncidentFacts> incidents_alive(Micros from, Micros to) override;
   std::vector<TransitionFacts> transitions(store::IncidentId min_incident, Micros before) override;
+  std::map<store::IncidentId, incident::State> states_at(const std::vector<store::IncidentId>& ids,
+                                                         Micros at) override;
   std::vector<NoticeFacts> notices(store::IncidentId min_incident, Micros before) override;
   std::vector<Redetection> redetections(store::IncidentId min_incident) override;
   SlotCounts detections_per_slot(Micros from, Micros to) override;
-  SlotCounts notices_sent_per_slot(Micros from, Micros to) override;
 
  private:
   class Query;
