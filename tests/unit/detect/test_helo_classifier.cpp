@@ -164,3 +164,31 @@ TEST_CASE("the banner's host name is the first word after the code") {
   CHECK(HeloClassifier::banner_host("220 ESMTP ready") == "");
   CHECK(HeloClassifier::banner_host("554") == "");
 }
+
+TEST_CASE("arbitrary wire bytes never break the classifier or the shape") {
+  // A bounded, deterministic fuzz: HELO arguments are attacker-controlled.
+  const HeloClassifier c(kConfig);
+  const std::string alphabet = std::string("aZ09.-_[]:IPv6 \t\x00\xff\x80@", 22);
+  std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+  auto next = [&] {  // splitmix64
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  };
+  std::size_t classified = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string helo;
+    const auto len = next() % 300;
+    for (std::uint64_t k = 0; k < len; ++k) helo += alphabet[next() % alphabet.size()];
+    for (auto path : {smtp::Path::direct, smtp::Path::relay}) {
+      const std::vector<std::string> rcpt{"a@" + helo, helo};
+      const HeloContext context{path, testing::ip("100.64.1.2"), 64, "220 " + helo, rcpt};
+      classified += c.classify(helo, context).bits != 0;
+    }
+    CHECK_FALSE(c.shape(helo).empty());
+    (void)c.registrable_domain(helo);
+    (void)c.looks_random(helo);
+  }
+  CHECK(classified > 0);
+}
