@@ -55,6 +55,7 @@ struct Pipeline::SmtpFlow {
   // idles out so late retransmissions do not start a bogus new session.
   bool closed = false;
   std::uint16_t content_port = 0;  // server port of a flow found by content (not an SMTP port)
+  std::size_t buffered = 0;        // out-of-order bytes held by both reassemblers
 };
 
 Pipeline::Pipeline(const PipelineConfig& config, SessionSink& sink)
@@ -80,6 +81,7 @@ void Pipeline::close_flow(SmtpFlow& f, flow::FlowEnd why) {
   smtp::SmtpSession::ServerSide server{&f.session, now_};
   f.to_server.flush(client);
   f.to_client.flush(server);
+  account_buffered(f, false);
   stats_.gap_bytes += f.to_server.gap_bytes() + f.to_client.gap_bytes();
   stats_.duplicate_segments += f.to_server.duplicate_segments() + f.to_client.duplicate_segments();
   smtp::SessionEnd end = smtp::SessionEnd::closed;
@@ -87,6 +89,23 @@ void Pipeline::close_flow(SmtpFlow& f, flow::FlowEnd why) {
   else if (why != flow::FlowEnd::closed) end = smtp::SessionEnd::timeout;
   f.session.end(now_, end);
   ++stats_.flows_ended[static_cast<std::size_t>(why)];
+}
+
+// Keeps the out-of-order bytes of all flows together under a budget: a flow
+// that pushes the total over it gives up its holes at once (gaps), so many
+// flows with held-back segments cannot exhaust memory.
+void Pipeline::account_buffered(SmtpFlow& f, bool flushing) {
+  const std::size_t now_buffered = f.to_server.buffered_bytes() + f.to_client.buffered_bytes();
+  total_buffered_ = total_buffered_ + now_buffered - f.buffered;
+  f.buffered = now_buffered;
+  if (!flushing && total_buffered_ > config_.max_total_out_of_order_bytes && now_buffered > 0) {
+    ++stats_.out_of_order_budget_flushes;
+    smtp::SmtpSession::ClientSide client{&f.session, now_};
+    smtp::SmtpSession::ServerSide server{&f.session, now_};
+    f.to_server.flush(client);
+    f.to_client.flush(server);
+    account_buffered(f, true);
+  }
 }
 
 void Pipeline::end_flow(Table::Entry& e, flow::FlowEnd why) {
@@ -220,6 +239,7 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
     if (from_client) f->to_server.segment(v.seq, v.payload, client);
     else f->to_client.segment(v.seq, v.payload, server);
   }
+  account_buffered(*f, false);
   if (v.flags & tcp_flag::fin) {
     const auto after = static_cast<std::uint32_t>(v.seq + v.payload.size());
     if (from_client) {

@@ -23,7 +23,8 @@ struct PipelineConfig {
   std::size_t max_flows = 100000;
   Micros flow_idle_timeout = 300 * kMicrosPerSecond;
   Micros flow_max_age = 3600 * kMicrosPerSecond;
-  std::size_t max_out_of_order_bytes = 65536;
+  std::size_t max_out_of_order_bytes = 65536;          // per flow and direction
+  std::size_t max_total_out_of_order_bytes = 64 << 20;  // all flows together
   bool classify = true;  // run nDPI on candidate flows
 };
 
@@ -48,6 +49,7 @@ struct PipelineStats {
   std::uint64_t gap_bytes = 0;
   std::uint64_t duplicate_segments = 0;
   std::uint64_t ndpi_packets = 0;
+  std::uint64_t out_of_order_budget_flushes = 0;  // flows made to give up holes (memory budget)
   std::size_t flows_peak = 0;
 };
 
@@ -67,6 +69,8 @@ class Pipeline {
   void finish();
 
   const PipelineStats& stats() const { return stats_; }
+  // Out-of-order bytes held by all flows now.
+  std::size_t buffered_bytes() const { return total_buffered_; }
   // Flows in the table (including closed ones kept to absorb late packets).
   std::size_t open_flows() const { return flows_.size(); }
 
@@ -78,6 +82,7 @@ class Pipeline {
   SmtpFlow* new_flow(const decode::PacketView& v, const flow::FlowKey& key, bool src_is_low, Micros ts);
   void end_flow(Table::Entry& e, flow::FlowEnd why);
   void close_flow(SmtpFlow& f, flow::FlowEnd why);
+  void account_buffered(SmtpFlow& f, bool flushing);
 
   PipelineConfig config_;
   SessionSink& sink_;
@@ -87,6 +92,7 @@ class Pipeline {
   // Flows found by content on non-SMTP ports, by server port: packets on
   // other ports skip the flow table lookup entirely.
   std::vector<std::uint32_t> content_port_flows_;
+  std::size_t total_buffered_ = 0;  // out-of-order bytes held by all flows
   Micros now_ = 0;
   Micros next_tick_ = std::numeric_limits<Micros>::min();  // capture time of the next on_time
 
