@@ -20,8 +20,9 @@ echo
 echo "== sensor: SMTP sessions in the demo capture (docs/SENSOR.md) =="
 if [[ -x build/tools/linksim/botwarden-linksim ]]; then
   build/tools/linksim/botwarden-linksim --scenario configs/scenarios/mixed.toml --seed 1 --out out/demo
+  rm -f out/demo/events.jsonl  # the events sink appends
   build/sensor/botwarden-sensor --config configs/botwarden.toml --read out/demo/capture.pcap \
-    --smtp-log out/demo/smtp.jsonl
+    --smtp-log out/demo/smtp.jsonl --events out/demo/events.jsonl
   echo "session log out/demo/smtp.jsonl: $(wc -l <out/demo/smtp.jsonl) records;" \
     "direct-to-MX $(grep -c '"path":"direct"' out/demo/smtp.jsonl)," \
     "via the ISP relay $(grep -c '"path":"relay"' out/demo/smtp.jsonl)," \
@@ -29,6 +30,10 @@ if [[ -x build/tools/linksim/botwarden-linksim ]]; then
     "refused by the server $(grep -c '"rejected":true' out/demo/smtp.jsonl)"
   echo "first record:"
   head -n 1 out/demo/smtp.jsonl
+  echo "detections out/demo/events.jsonl (docs/DETECTION.md): $(wc -l <out/demo/events.jsonl) events;" \
+    "bad_helo $(grep -c '"detector":"bad_helo"' out/demo/events.jsonl)," \
+    "direct_to_mx $(grep -c '"detector":"direct_to_mx"' out/demo/events.jsonl)," \
+    "snowshoe $(grep -c '"detector":"snowshoe"' out/demo/events.jsonl)"
 else
   echo "(build/tools/linksim/botwarden-linksim not built: skipped)"
 fi
