@@ -108,13 +108,42 @@ class SubscriberGenerator {
 
   IpAddress web_server() { return sub_.ipv6 ? random_outside_v6(rng_) : random_outside_v4(rng_); }
 
+  // A TLS 1.2 ClientHello record with SNI and ALPN (RFC 5246 §7.4.1.2, RFC 6066 §3, RFC 7301),
+  // as a browser opens a connection; what follows is opaque application data.
+  std::string client_hello(const std::string& server_name) {
+    const auto u8 = [](unsigned v) { return std::string(1, static_cast<char>(v & 0xff)); };
+    const auto u16 = [&](std::size_t v) { return u8(static_cast<unsigned>(v >> 8)) + u8(static_cast<unsigned>(v)); };
+    const auto u24 = [&](std::size_t v) { return u8(static_cast<unsigned>(v >> 16)) + u16(v & 0xffff); };
+    std::string random_bytes;
+    for (int i = 0; i < 64; ++i) random_bytes += u8(static_cast<unsigned>(rng_.next()));
+    std::string suites;
+    for (unsigned suite : {0xc02bu, 0xc02fu, 0xc02cu, 0xc030u, 0xcca9u, 0xcca8u, 0xc013u, 0xc014u, 0x009cu, 0x009du, 0x002fu, 0x0035u}) {
+      suites += u16(suite);
+    }
+    const std::string sni = u8(0) + u16(server_name.size()) + server_name;
+    const std::string alpn = u8(2) + "h2" + u8(8) + "http/1.1";
+    std::string extensions = u16(0x0000) + u16(sni.size() + 2) + u16(sni.size()) + sni;
+    extensions += u16(0x000a) + u16(8) + u16(6) + u16(0x001d) + u16(0x0017) + u16(0x0018);
+    extensions += u16(0x000b) + u16(2) + u8(1) + u8(0);
+    std::string algorithms;
+    for (unsigned a : {0x0403u, 0x0804u, 0x0401u, 0x0503u, 0x0805u, 0x0501u, 0x0806u, 0x0601u}) algorithms += u16(a);
+    extensions += u16(0x000d) + u16(algorithms.size() + 2) + u16(algorithms.size()) + algorithms;
+    extensions += u16(0x0010) + u16(alpn.size() + 2) + u16(alpn.size()) + alpn;
+    const std::string body = u16(0x0303) + random_bytes.substr(0, 32) + u8(32) + random_bytes.substr(32) +
+                             u16(suites.size()) + suites + u8(1) + u8(0) + u16(extensions.size()) + extensions;
+    const std::string handshake = u8(1) + u24(body.size()) + body;
+    return u8(22) + u16(0x0301) + u16(handshake.size()) + handshake;
+  }
+
   void https(Micros t, std::uint64_t size) {
     const auto index = new_flow(t, web_server(), 443, false);
     flows_[index].stream[0].tail = TailKind::tls_records;
     flows_[index].stream[1].tail = TailKind::tls_records;
     FlowBuilder fb(flows_, index, packets_, t, timing(rng_.between(5000, 120000)), sc_.impairments, rng_);
     fb.connect();
-    fb.write_generated(kToServer, static_cast<std::uint64_t>(rng_.between(250, 600)), 300);
+    std::string host = "www." + random_word(rng_);
+    host += std::to_string(rng_.between(1, 999)) + ".example";
+    fb.write(kToServer, client_hello(host), 300);
     fb.write_generated(kToClient, static_cast<std::uint64_t>(rng_.between(2500, 6000)), 500);
     fb.write_generated(kToServer, static_cast<std::uint64_t>(rng_.between(80, 160)), 300);
     const auto exchanges = rng_.between(1, 4);
