@@ -2,6 +2,7 @@
 #include "web/pages/render.hpp"
 
 #include <map>
+#include <memory>
 #include <stdexcept>
 
 #include "notifier/notices/locale.hpp"
@@ -323,12 +324,20 @@ std::string render_page(std::string_view template_name, std::string_view languag
                         const Data& data) {
   const auto it = templates().find(template_name);
   if (it == templates().end()) throw std::logic_error("no page template " + std::string(template_name));
-  kainjow::mustache::mustache body{std::string(it->second)};
-  if (!body.is_valid()) throw std::logic_error("page template " + std::string(template_name) + ": " + body.error_message());
+  // Parsed once per handler thread (mustache::render is not const, so not shared).
+  thread_local std::map<std::string_view, std::unique_ptr<kainjow::mustache::mustache>> parsed;
+  auto& body_template = parsed[it->first];
+  if (!body_template) {
+    body_template = std::make_unique<kainjow::mustache::mustache>(std::string(it->second));
+    if (!body_template->is_valid()) {
+      throw std::logic_error("page template " + std::string(template_name) + ": " + body_template->error_message());
+    }
+  }
+  auto& body = *body_template;
   Data context = data;
   context.set("support", Data{kainjow::mustache::partial{[] { return std::string(kSupport); }}});
   context.set("header", Data{kainjow::mustache::partial{[] { return std::string(kConsoleHeader); }}});
-  kainjow::mustache::mustache frame{std::string(kFrame)};
+  thread_local kainjow::mustache::mustache frame{std::string(kFrame)};
   Data frame_data{Data::type::object};
   frame_data.set("lang", std::string(language));
   frame_data.set("title", std::string(title));
