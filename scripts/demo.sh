@@ -20,7 +20,6 @@ echo
 echo "== sensor: SMTP sessions in the demo capture (docs/SENSOR.md) =="
 if [[ -x build/tools/linksim/botwarden-linksim ]]; then
   build/tools/linksim/botwarden-linksim --scenario configs/scenarios/mixed.toml --seed 1 --out out/demo
-  rm -f out/demo/events.jsonl  # the events sink appends
   build/sensor/botwarden-sensor --config configs/botwarden.toml --read out/demo/capture.pcap \
     --smtp-log out/demo/smtp.jsonl --events out/demo/events.jsonl
   echo "session log out/demo/smtp.jsonl: $(wc -l <out/demo/smtp.jsonl) records;" \

@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<botwarden::pipeline::CallbackSink> detect_sink;
     if (!events_out.empty() || !notifier_url.empty()) {
       if (!events_out.empty()) {
-        file_sink = std::make_unique<botwarden::events::JsonLinesSink>(events_out);
+        file_sink = std::make_unique<botwarden::events::JsonLinesSink>(events_out, live);  // files: afresh
         event_sink.add(*file_sink);
       }
       if (!notifier_url.empty()) {

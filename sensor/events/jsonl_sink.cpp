@@ -7,12 +7,12 @@
 
 namespace botwarden::events {
 
-JsonLinesSink::JsonLinesSink(const std::string& path) : path_(path) {
+JsonLinesSink::JsonLinesSink(const std::string& path, bool append) : path_(path) {
   if (path == "-") {
     out_ = stdout;
     return;
   }
-  out_ = std::fopen(path.c_str(), "ae");
+  out_ = std::fopen(path.c_str(), append ? "ae" : "we");
   if (!out_) throw std::runtime_error(path + ": cannot open for writing: " + std::strerror(errno));
   owned_ = true;
 }

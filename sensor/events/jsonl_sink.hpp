@@ -1,4 +1,4 @@
-// JSON-lines event sink: one event per line to a file (appended) or stdout.
+// JSON-lines event sink: one event per line to a file or stdout.
 #pragma once
 #include <cstdio>
 #include <string>
@@ -9,8 +9,10 @@ namespace botwarden::events {
 
 class JsonLinesSink : public EventSink {
  public:
-  // "-" is stdout. Throws std::runtime_error naming the path when it cannot be opened.
-  explicit JsonLinesSink(const std::string& path);
+  // "-" is stdout. `append`: keep what the file holds (live capture); otherwise
+  // start it afresh (re-reading files must not duplicate events). Throws
+  // std::runtime_error naming the path when it cannot be opened.
+  explicit JsonLinesSink(const std::string& path, bool append = true);
   ~JsonLinesSink() override;
   JsonLinesSink(const JsonLinesSink&) = delete;
   JsonLinesSink& operator=(const JsonLinesSink&) = delete;

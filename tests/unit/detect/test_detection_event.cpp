@@ -220,6 +220,24 @@ TEST_CASE("the JSON-lines sink appends one line per event") {
   std::remove(path.c_str());
 }
 
+TEST_CASE("the JSON-lines sink starts afresh unless told to append") {
+  const std::string path = BOTWARDEN_BINARY_DIR "/unit-detect-afresh.jsonl";
+  const auto events = sample_events();
+  for (int run = 0; run < 2; ++run) {
+    events::JsonLinesSink sink(path, false);
+    sink.emit(events.at(0));
+  }
+  {
+    events::JsonLinesSink sink(path, true);
+    sink.emit(events.at(1));
+  }
+  std::ifstream in(path);
+  std::size_t n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  CHECK(n == 2);
+  std::remove(path.c_str());
+}
+
 TEST_CASE("the JSON-lines sink names the path it cannot open") {
   CHECK_THROWS_WITH(events::JsonLinesSink("/nonexistent/dir/events.jsonl"),
                     "/nonexistent/dir/events.jsonl: cannot open for writing: No such file or directory");
