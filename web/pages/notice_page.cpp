@@ -71,6 +71,7 @@ std::optional<NoticePages::Found> NoticePages::by_token(std::string_view token) 
 
 Data NoticePages::support_data(Data data) const {
   const auto& c = deps_->config;
+  data.set("isp_name", c.isp_name);
   data.set("has_support", !c.support_phone.empty() || !c.support_email.empty() || !c.support_url.empty());
   if (!c.support_phone.empty()) data.set("support_phone", c.support_phone);
   if (!c.support_email.empty()) data.set("support_email", c.support_email);
@@ -82,6 +83,7 @@ Response NoticePages::neutral(const Request& request, Status status, std::string
   Data data{Data::type::object};
   const auto strings = page_strings(language);
   data.set("t", strings);
+  data = support_data(std::move(data));
   return html_response(request, status,
                        render_page("neutral", page_language(language), string_of(strings, "neutral_heading"), data));
 }

@@ -56,13 +56,14 @@ constexpr std::string_view kNotice = R"(<main>
 {{^can_release}}<h2>{{t.support_heading}}</h2>
 <p>{{t.limit_reached}}</p>{{/can_release}}
 {{> support}}
-<p class="small">{{t.reference}} {{reference}}</p>
+<p class="small">{{t.reference}} {{reference}} · {{isp_name}}</p>
 </main>
 )";
 
 constexpr std::string_view kNeutral = R"(<main>
 <h1>{{t.neutral_heading}}</h1>
 <p>{{t.neutral_text}}</p>
+<p class="small">{{isp_name}}</p>
 </main>
 )";
 

@@ -34,7 +34,7 @@ TEST_CASE("the subscriber sees their own incident, in their language, with the h
   CHECK(html.find("action=\"/walled-garden/acknowledge\"") != std::string::npos);
   CHECK(html.find("<a href=\"https://tools.example/scanner\" rel=\"noopener noreferrer\">Scanner</a>") !=
         std::string::npos);
-  CHECK(html.find("Vorgangsnummer: " + std::to_string(f.alice_incident)) != std::string::npos);
+  CHECK(html.find("Vorgangsnummer: " + std::to_string(f.alice_incident) + " · Your Internet provider") != std::string::npos);
   CHECK(html.find("<meta name=\"viewport\"") != std::string::npos);
   CHECK(header(r, beast_http::field::cache_control) == "no-store");
   const auto csp = header(r, "Content-Security-Policy");

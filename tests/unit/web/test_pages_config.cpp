@@ -61,3 +61,11 @@ TEST_CASE("errors name file, line and key") {
         "b.toml:3: pages.api_tokens[1].token: the token must be at least 24 characters");
   CHECK(error_of("[pages]\ncolour = 1\n") == "b.toml:2: pages.colour: unknown key");
 }
+
+TEST_CASE("the shipped configs/botwarden.toml has a valid [pages] section") {
+  const auto c = load_pages_config(ConfigFile::load(BOTWARDEN_SOURCE_DIR "/configs/botwarden.toml"));
+  CHECK(c.isp_name == "Example ISP");
+  CHECK(c.session_idle_minutes == 30);
+  CHECK(c.login_failures_allowed == 5);
+  CHECK(c.metrics_from.size() == 2);
+}
