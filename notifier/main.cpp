@@ -282,6 +282,15 @@ int main(int argc, char** argv) {
   auto* tick_cmd = app.add_subcommand("tick", "apply time-based transitions and evidence retention now");
   tick_cmd->add_option("--now", now_text, "act as if it were this RFC 3339 time (tests, replays)");
 
+  // Every subcommand's --help states the exit codes too.
+  const std::function<void(CLI::App*)> add_footer = [&](CLI::App* command) {
+    for (auto* sub : command->get_subcommands({})) {
+      if (sub->get_footer().empty()) sub->footer(app.get_footer());
+      add_footer(sub);
+    }
+  };
+  add_footer(&app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
