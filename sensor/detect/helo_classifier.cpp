@@ -56,7 +56,7 @@ int bigram_index(char c) { return c - 'a'; }
 // Letters-only token: average ln P(next|prev) over the token with its
 // boundaries, and how many of its bigrams are rare (below 0.15 %).
 // Calibrated on real names (places, companies, people of many countries):
-// none of them flags; about 60 % of uniformly random 6-12 letter strings do.
+// none of them flags; about 65 % of uniformly random 6-12 letter strings do.
 bool random_letters(std::string_view token) {
   if (token.size() < 6) return false;
   int sum = 0;
@@ -79,7 +79,7 @@ bool random_letters(std::string_view token) {
   const int n = static_cast<int>(token.size()) + 1;
   const double average = static_cast<double>(sum) / (100.0 * n);
   return (rare >= 2 && rare * 5 >= n) || (rare >= 2 && average < -3.8 && longest_run >= 4) ||
-         average < -4.4;
+         (rare >= 1 && average < -3.6 && longest_run >= 5) || average < -4.4;
 }
 
 // Letters and digits interleaved ("3j9k2l1pq0a", "7f3kq2l"): machine-made.

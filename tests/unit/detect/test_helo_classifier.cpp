@@ -121,6 +121,8 @@ TEST_CASE("random-looking names are random_name") {
   CHECK(classes_of("WIN-3J9K2L1PQ0A") == V{"not_fqdn", "random_name"});
   CHECK(classes_of("DESKTOP-7F3KQ2L") == V{"not_fqdn", "random_name"});
   CHECK(classes_of("a3f9c2e1b7.net") == V{"random_name"});
+  CHECK(classes_of("ansrjfpfg.com") == V{"random_name"});
+  CHECK(classes_of("bibdqrwi.info") == V{"random_name"});
 }
 
 TEST_CASE("real host names are not random_name") {
@@ -131,7 +133,8 @@ TEST_CASE("real host names are not random_name") {
         "exchange.lawfirm.com", "mx.tsvetkov.ru", "mail.nguyen-photography.com", "smtp.hetzner.de",
         "mail.worcestershire-dental.co.uk", "postfix.raspberrypi.myfritz.net", "mail.xyz",
         "mail.smithplumbing.example", "mail.schmidtpharmacy.com", "smtp.durandlogistics.fr",
-        "mx.bydgoszcz-hurt.pl", "mail.thessaloniki-hotels.gr", "mail.kowalskiauto.pl"}) {
+        "mx.bydgoszcz-hurt.pl", "mail.thessaloniki-hotels.gr", "mail.kowalskiauto.pl",
+        "mail.knightsbridge-dental.co.uk", "smtp.strengths-coaching.com"}) {
     CAPTURE(name);
     CHECK(classes_of(name).empty());
   }
