@@ -107,7 +107,6 @@ NoticeData Outbox::notice_data(const store::IncidentRecord& incident, const mapp
 }
 
 EnqueueResult Outbox::enqueue(const store::IncidentRecord& incident, std::string_view stage, Micros now) {
-  EnqueueResult r;
   if (incident.exempt) return {EnqueueResult::Kind::not_notifiable, {}, "incident is exempt"};
   if (!incident.account) return {EnqueueResult::Kind::not_notifiable, {}, "incident has no account (unattributed)"};
   const auto account = store_.find_account(*incident.account);
@@ -115,6 +114,12 @@ EnqueueResult Outbox::enqueue(const store::IncidentRecord& incident, std::string
   if (account->exempt) return {EnqueueResult::Kind::not_notifiable, {}, "account " + account->id + " is exempt"};
   if (account->email.empty())
     return {EnqueueResult::Kind::not_notifiable, {}, "account " + account->id + " has no email address"};
+  // Checked before composing: the worker asks every round for every open incident.
+  store::NoticeFilter existing;
+  existing.incident_id = incident.id;
+  for (const auto& n : store_.list_notices(existing))
+    if (n.channel == settings_.channel && n.stage == stage)
+      return {EnqueueResult::Kind::already_queued, {}, "a '" + std::string(stage) + "' notice exists for this incident"};
   if (rate_limited(account->id, stage, incident.id, now))
     return {EnqueueResult::Kind::rate_limited, {},
             "account " + account->id + " had a '" + std::string(stage) + "' notice within the rate-limit period"};
