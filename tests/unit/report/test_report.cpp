@@ -2,6 +2,8 @@
 // in report_history.hpp, read back through the read-only SQLite source.
 #include <doctest/doctest.h>
 
+#include "notifier/report/month_gauges.hpp"
+#include "notifier/report/report_config.hpp"
 #include "notifier/report/report_format.hpp"
 #include "notifier/report/sqlite_report_source.hpp"
 #include "report_history.hpp"
@@ -230,4 +232,41 @@ TEST_CASE("JSON, CSV and Prometheus carry the same figures") {
       return n;
     }() + " gauge") != std::string::npos);
   }
+}
+
+TEST_CASE("[report] timezone is read from the configuration, errors name file, line and key") {
+  const auto ok = load_report_config(ConfigFile::parse("[report]\ntimezone = \"+05:30\"\n", "botwarden.toml"));
+  CHECK(ok.zone.name() == "+05:30");
+  CHECK(ok.zone.offset_at(0) == 5 * 3600 + 30 * 60);
+  CHECK(load_report_config(ConfigFile::parse("", "botwarden.toml")).zone.name() == "UTC");
+  CHECK_THROWS_WITH(load_report_config(ConfigFile::parse("[report]\n\ntimezone = \"Mars/Olympus\"\n", "botwarden.toml")),
+                    "botwarden.toml:3: report.timezone: time zone 'Mars/Olympus': no such zone "
+                    "(/usr/share/zoneinfo/Mars/Olympus cannot be read)");
+  CHECK_THROWS_WITH(load_report_config(ConfigFile::parse("[report]\ntimezon = \"UTC\"\n", "botwarden.toml")),
+                    "botwarden.toml:2: report.timezon: unknown key");
+}
+
+TEST_CASE("the current month's gauges for /metrics are recomputed after max_age, and at a new month") {
+  Seeded seeded;
+  MonthGauges gauges([&] { return std::make_unique<SqliteReportSource>(seeded.path); }, TimeZone(),
+                     300 * kMicrosPerSecond);
+  const Micros now = at("2026-11-20T12:00:00Z");
+  const std::string base_11 = "botwarden_report_subscriber_base{period=\"2026-11-01 .. 2026-11-30 (UTC)\"} 11\n";
+  CHECK(gauges.exposition(now).find(base_11) != std::string::npos);
+  {
+    store::SqliteStore db(seeded.path);
+    mapping::Lease l;
+    l.prefix = *Prefix::parse("100.64.9.9/32");
+    l.start = at("2026-11-01T00:00:00Z");
+    l.end = mapping::kOpenEnd;
+    l.account = "late";
+    l.source = "static";
+    l.source_key = "late";
+    db.upsert_lease(l);
+  }
+  CHECK(gauges.exposition(now + 299 * kMicrosPerSecond).find(base_11) != std::string::npos);  // cached
+  CHECK(gauges.exposition(now + 300 * kMicrosPerSecond)
+            .find("botwarden_report_subscriber_base{period=\"2026-11-01 .. 2026-11-30 (UTC)\"} 12\n") != std::string::npos);
+  CHECK(gauges.exposition(at("2026-12-01T00:00:10Z"))
+            .find("botwarden_report_subscriber_base{period=\"2026-12-01 .. 2026-12-31 (UTC)\"} ") != std::string::npos);
 }
