@@ -208,7 +208,10 @@ Response NoticePages::release(const Request& request, const RequestContext& cont
       deps_->incidents.apply(r.id, incident::Action::subscriber_acknowledged,
                              {r.account.value_or(r.subscriber), incident::ActorKind::subscriber},
                              "self-release from " + context.client.to_string(), now());
-  if (result.applied && result.to == incident::State::acknowledged) return make_redirect(request, page_path);
+  // Released now, or already (a second press of the button): the page says so.
+  if (result.to == incident::State::acknowledged || result.to == incident::State::monitoring) {
+    return make_redirect(request, page_path);
+  }
   return message(request, Status::ok, lang, "escalated_heading", "escalated_text", true, "");
 }
 

@@ -27,6 +27,9 @@ Pages register_pages(Router& router, PagesDeps deps) {
 
   auto notice = pages.notice;
   router.set_fallback([notice](const Request& q, const RequestContext& c) { return notice->page(q, c); });
+  // A reload of the form's address shows the page again.
+  router.add(Verb::get, std::string(kAcknowledgePath),
+             [notice](const Request& q, const RequestContext& c) { return notice->page(q, c); });
   router.add(Verb::post, std::string(kAcknowledgePath),
              [notice](const Request& q, const RequestContext& c) { return notice->acknowledge(q, c); });
   for (const auto verb : {Verb::get, Verb::post}) {

@@ -119,6 +119,12 @@ TEST_CASE("the subscriber acknowledges and is released through the state machine
     CHECK(log.back().actor == "alice");
     CHECK(log.back().actor_kind == incident::ActorKind::subscriber);
     CHECK(log.back().reason == "released by the subscriber; self-release from 100.64.0.10");
+    // Pressing the button twice (a second tab, a reload) lands on the same "released" page.
+    const auto twice = f.post("/walled-garden/acknowledge", kAlice, "csrf=" + form_escape(token) + "&confirm=yes");
+    CHECK(twice.result() == Status::see_other);
+    CHECK(f.alice_state() == incident::State::acknowledged);
+    CHECK(f.get("/walled-garden/acknowledge", kAlice).body().find("Danke: Ihr Anschluss ist freigegeben") !=
+          std::string::npos);
     const auto after = f.get("/", kAlice);
     CHECK(after.body().find("<h1>Danke: Ihr Anschluss ist freigegeben</h1>") != std::string::npos);
     CHECK(after.body().find("<form") == std::string::npos);
