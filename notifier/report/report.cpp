@@ -228,9 +228,11 @@ Report compute_report(ReportSource& source, const Period& period, const TimeZone
     }
   }
 
-  std::unordered_map<std::string, std::size_t> subscriber_index;
-  subscriber_index.reserve(incidents.size());
+  // Subscribers: accounts, and unattributed addresses/prefixes, apart (no key strings to build).
+  std::unordered_map<std::string_view, std::size_t> account_index, unattributed_index;
+  account_index.reserve(incidents.size());
   std::vector<SubscriberFigures> subscribers;
+  subscribers.reserve(incidents.size());
   std::vector<std::int64_t> notify_seconds, remediate_seconds;
   for (const auto s : incident::all_states()) {
     if (incident::is_open(s)) r.open_by_state[std::string(incident::to_string(s))] = 0;
@@ -238,7 +240,8 @@ Report compute_report(ReportSource& source, const Period& period, const TimeZone
   const Micros as_of = std::min(to, now);
   for (const auto& f : incidents) {
     const auto& s = stories[f.id];
-    const auto [slot, added] = subscriber_index.emplace(f.key(), subscribers.size());
+    auto& index = f.account ? account_index : unattributed_index;
+    const auto [slot, added] = index.emplace(f.account ? std::string_view(*f.account) : f.subscriber, subscribers.size());
     if (added) subscribers.emplace_back();
     auto& sub = subscribers[slot->second];
     if (f.last_detection >= from) {  // detected in the period

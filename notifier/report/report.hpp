@@ -77,7 +77,8 @@ class ReportSource {
   virtual std::int64_t count_active_accounts(Micros from, Micros to) = 0;
   // Incidents with first_detection < to and not closed before from.
   virtual std::vector<IncidentFacts> incidents_alive(Micros from, Micros to) = 0;
-  // Those transitions with at < before of incidents with id >= min_incident, in log order.
+  // Those transitions with at < before of incidents with id >= min_incident,
+  // each incident's in log order.
   virtual std::vector<TransitionFacts> transitions(store::IncidentId min_incident, Micros before) = 0;
   // The state each incident had just before `at` (its last audit-log row
   // before then); only asked for incidents whose state changed since.

@@ -1,6 +1,6 @@
 // SqliteReportSource: one aggregate or range query per ReportSource call,
 // prepared statements with bound parameters, over the store's own indexes
-// (leases_account comes from store migration 2).
+// (leases_account and transitions_report come from store migrations 2 and 3).
 #include "sqlite_report_source.hpp"
 
 #include <sqlite3.h>
@@ -118,16 +118,14 @@ std::vector<IncidentFacts> SqliteReportSource::incidents_alive(Micros from, Micr
 }
 
 std::vector<TransitionFacts> SqliteReportSource::transitions(store::IncidentId min_incident, Micros before) {
-  // The log is append-only and an incident's first row is written with the
-  // incident, so no row of a later incident precedes the first row of
-  // `min_incident`: start the scan there (rowid range, no full scan).
+  // The WHERE repeats the partial index transitions_report (store migration
+  // 3) word for word, so SQLite reads only that covering index.
   Query q(*this,
           "SELECT incident_id, to_state, from_state = 'resolved', action = 'subscriber_acknowledged', "
           "action = 'monitoring_period_passed', at FROM transitions "
-          "WHERE id >= COALESCE((SELECT MIN(id) FROM transitions WHERE incident_id = ?1), 0) "
-          "AND incident_id >= ?1 AND at < ?2 AND from_state IS NOT to_state "
+          "WHERE incident_id >= ?1 AND at < ?2 AND from_state IS NOT to_state "
           "AND (to_state IN ('walled_garden', 'acknowledged', 'resolved', 'escalated') OR from_state = 'resolved') "
-          "ORDER BY id");
+          "ORDER BY incident_id, id");
   q.bind(1, min_incident).bind(2, before);
   std::vector<TransitionFacts> out;
   while (q.step()) {

@@ -128,6 +128,13 @@ CREATE INDEX notices_due ON notices(status, next_attempt_at);
     {2, R"sql(
 CREATE INDEX leases_account ON leases(account, start, end);
 )sql"},
+    // Reports: the few audit-log rows a report reads (entries into walled
+    // garden, acknowledged, resolved, escalated; exits from resolved), covered.
+    {3, R"sql(
+CREATE INDEX transitions_report ON transitions(incident_id, id, to_state, from_state, action, at)
+  WHERE from_state IS NOT to_state
+    AND (to_state IN ('walled_garden', 'acknowledged', 'resolved', 'escalated') OR from_state = 'resolved');
+)sql"},
 };
 
 std::string join_detectors(const std::vector<std::string>& detectors) {
