@@ -67,3 +67,26 @@ TEST_CASE("passwords verify against their argon2id hash only") {
   CHECK(!verify_password(hash, "correct horse "));
   CHECK(!verify_password("$argon2id$garbage", "x"));
 }
+
+TEST_CASE("any bytes: the form decoder either refuses or round-trips what was encoded") {
+  std::uint32_t state = 12345;
+  const auto next = [&] {
+    state = state * 1664525u + 1013904223u;
+    return static_cast<unsigned char>(state >> 24);
+  };
+  for (int round = 0; round < 2000; ++round) {
+    std::string raw(next() % 40, '\0');
+    for (auto& c : raw) c = static_cast<char>(next());
+    CAPTURE(round);
+    (void)parse_form(raw);  // arbitrary input: no crash, no read past the end (ASan, valgrind)
+    std::string encoded = "v=";
+    for (const unsigned char c : raw) {
+      char buffer[4];
+      std::snprintf(buffer, sizeof buffer, "%%%02X", c);
+      encoded += buffer;
+    }
+    const auto form = parse_form(encoded);
+    REQUIRE(form);
+    CHECK(form->at("v") == raw);
+  }
+}
