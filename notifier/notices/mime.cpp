@@ -195,26 +195,38 @@ bool is_valid_address(std::string_view address) {
   return true;
 }
 
-std::string format_mailbox(std::string_view display_name, std::string_view address) {
+std::vector<std::string> format_mailbox_parts(std::string_view header_name, std::string_view display_name,
+                                              std::string_view address) {
   if (!is_valid_address(address)) throw MessageError("invalid email address '" + text_safe(address, 64) + "'");
-  if (display_name.empty()) return std::string(address);
+  if (display_name.empty()) return {std::string(address)};
   const std::string name = text_safe(display_name, 64);
-  std::string out;
+  std::vector<std::string> parts;
   if (is_ascii_printable(name) && name.find("=?") == std::string::npos) {
-    out += '"';
+    std::string quoted = "\"";
     for (char c : name) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
     }
-    out += '"';
+    quoted += '"';
+    parts.push_back(std::move(quoted));
   } else {
-    for (const auto& word : encoded_words(name)) {
-      if (!out.empty()) out += ' ';
-      out += word;
-    }
+    parts = encoded_words(name);
   }
-  out.append(" <").append(address).append(">");
-  return out;
+  parts.push_back("<" + std::string(address) + ">");
+  std::size_t one_line = header_name.size() + 2;
+  for (const auto& p : parts) one_line += p.size() + 1;
+  if (one_line - 1 <= 78) {
+    std::string joined;
+    for (const auto& p : parts) joined += (joined.empty() ? "" : " ") + p;
+    return {joined};
+  }
+  return parts;
+}
+
+std::string format_mailbox(std::string_view display_name, std::string_view address) {
+  std::string joined;
+  for (const auto& p : format_mailbox_parts("", display_name, address)) joined += (joined.empty() ? "" : " ") + p;
+  return joined;
 }
 
 std::string_view address_domain(std::string_view address) {

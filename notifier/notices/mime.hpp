@@ -43,6 +43,11 @@ bool is_valid_address(std::string_view address);
 // `"Display Name" <addr>` (display name quoted or RFC 2047 encoded) or bare
 // `addr`. Throws MessageError for an invalid address.
 std::string format_mailbox(std::string_view display_name, std::string_view address);
+// The same as header_line parts: one part when "Name: " + it fits in 78
+// characters, else one part per encoded word and one for "<addr>", so the
+// header folds between them (RFC 5322 §2.1.1, §2.2.3).
+std::vector<std::string> format_mailbox_parts(std::string_view header_name, std::string_view display_name,
+                                              std::string_view address);
 // The domain part of an address ("isp.example" for "abuse@isp.example").
 std::string_view address_domain(std::string_view address);
 

@@ -153,8 +153,8 @@ ComposedNotice compose_notice(const TemplateCatalog& templates, const NoticeSett
   std::string& m = out.message;
   m += header_line("Date", format_rfc5322_date(now));
   m += header_line("Message-ID", out.message_id);
-  m += header_line("From", format_mailbox(settings.from_name, settings.from_address));
-  m += header_line("To", format_mailbox(d.account_name, d.email));
+  m += header_line("From", format_mailbox_parts("From", settings.from_name, settings.from_address));
+  m += header_line("To", format_mailbox_parts("To", d.account_name, d.email));
   m += header_line("Reply-To", format_mailbox({}, settings.reply_to));
   m += header_line("Subject", encode_unstructured(out.subject));
   m += header_line("Auto-Submitted", "auto-generated");  // RFC 3834 §5

@@ -232,3 +232,36 @@ TEST_CASE("templates with unescaped tags, syntax errors or no English are refuse
   CHECK_THROWS_WITH_AS(TemplateCatalog::load("/nonexistent/templates"),
                        "/nonexistent/templates: templates folder does not exist", TemplateError);
 }
+
+TEST_CASE("random bytes as HELO, destination and account name never change the header set or structure") {
+  std::uint64_t state = 0x9E3779B97F4A7C15ull;  // fixed seed: reproducible
+  const auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  const std::string alphabet = std::string("\r\n\t\0 .:<>&\"'=-_@", 17) + "Bcc: To: Subject:\xC3\xA9\xFF\xE2\x80\xAE";
+  for (int round = 0; round < 300; ++round) {
+    const auto random_text = [&] {
+      std::string s;
+      const auto n = next() % 300;
+      for (std::uint64_t i = 0; i < n; ++i)
+        s += next() % 3 == 0 ? static_cast<char>(next() % 256) : alphabet[next() % alphabet.size()];
+      return s;
+    };
+    NoticeData d = sample(round % 2 ? "de" : "fr");
+    d.example_helo = round % 3 ? random_text() : "";
+    d.example_destination = random_text();
+    d.account_name = random_text();
+    CAPTURE(round);
+    const auto n = compose_notice(shipped(), NoticeSettings{}, d, kNow);
+    check_structure(n.message);
+    const auto m = mail_reader::split(n.message);
+    CHECK(mail_reader::names(m) == kHeaderSet);
+    const auto parts = mail_reader::parts(m);
+    REQUIRE(parts.size() == 2);
+    CHECK(parts[1].decoded.find("<script") == std::string::npos);
+    CHECK(botwarden::notices::sanitize_utf8(parts[0].decoded) == parts[0].decoded);  // valid UTF-8 as labelled
+  }
+}
