@@ -13,13 +13,6 @@ void add_sample(std::vector<std::string>& samples, const std::string& value, std
   if (std::find(samples.begin(), samples.end(), value) == samples.end()) samples.push_back(value);
 }
 
-template <class Map>
-void drop_oldest(Map& map) {
-  const auto oldest = std::min_element(map.begin(), map.end(), [](const auto& a, const auto& b) {
-    return a.second.last < b.second.last;
-  });
-  if (oldest != map.end()) map.erase(oldest);
-}
 
 }  // namespace
 
@@ -45,7 +38,14 @@ Novelty SubscriberBehaviour::observe(const smtp::SessionRecord& r, const IpAddre
     ++direct_sessions;
     auto it = destinations_.find(r.resp_h);
     if (it == destinations_.end()) {
-      if (destinations_.size() >= limits.max_destinations) drop_oldest(destinations_);
+      if (destinations_.size() >= limits.max_destinations) {
+        const auto oldest = std::min_element(destinations_.begin(), destinations_.end(),
+                                             [](const auto& a, const auto& b) { return a.second.last < b.second.last; });
+        if (oldest != destinations_.end()) {
+          if (oldest->second.blocklisted) --blocklisting_servers_;
+          destinations_.erase(oldest);
+        }
+      }
       it = destinations_.emplace(r.resp_h, Destination{}).first;
       n.new_destination = true;
       new_destination_times_.push_back(at);
@@ -60,8 +60,8 @@ Novelty SubscriberBehaviour::observe(const smtp::SessionRecord& r, const IpAddre
       it->second.blocklisted = true;
       n.first_blocklist_at_destination = true;
     }
-    n.blocklisting_servers = static_cast<std::size_t>(std::count_if(
-        destinations_.begin(), destinations_.end(), [](const auto& kv) { return kv.second.blocklisted; }));
+    if (n.first_blocklist_at_destination) ++blocklisting_servers_;
+    n.blocklisting_servers = blocklisting_servers_;
     add_sample(sample_destinations, r.resp_h.to_string(), limits.max_samples);
     if (!sender_domain.empty()) {
       auto sd = sender_domains_.find(sender_domain);
@@ -112,7 +112,11 @@ Novelty SubscriberBehaviour::observe(const smtp::SessionRecord& r, const IpAddre
 }
 
 void SubscriberBehaviour::expire(Micros now, const BehaviourLimits& limits) {
-  std::erase_if(destinations_, [&](const auto& kv) { return kv.second.last < now - limits.destination_window; });
+  std::erase_if(destinations_, [&](const auto& kv) {
+    const bool old = kv.second.last < now - limits.destination_window;
+    if (old && kv.second.blocklisted) --blocklisting_servers_;
+    return old;
+  });
   std::erase_if(sender_domains_, [&](const auto& kv) { return kv.second < now - limits.destination_window; });
   std::erase_if(helos_, [&](const auto& kv) {
     const bool old = kv.second.last < now - limits.helo_window;

@@ -79,6 +79,7 @@ class SubscriberBehaviour {
   std::unordered_map<std::string, Micros> sender_domains_;  // direct path only -> last seen
   std::deque<Micros> new_destination_times_;               // within the burst window
   std::size_t direct_helos_ = 0;
+  std::size_t blocklisting_servers_ = 0;  // destinations_ entries with blocklisted set
 };
 
 }  // namespace botwarden::behaviour

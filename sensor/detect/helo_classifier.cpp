@@ -143,6 +143,14 @@ std::string HeloClassifier::registrable_domain(std::string_view host) const {
   std::string h = lower(host);
   if (!h.empty() && h.back() == '.') h.pop_back();
   if (!valid_ldh_name(h)) return {};
+  if (auto it = registrable_cache_.find(h); it != registrable_cache_.end()) return it->second;
+  std::string result = lookup_registrable(h);
+  if (registrable_cache_.size() >= 65536) registrable_cache_.clear();
+  registrable_cache_.emplace(std::move(h), result);
+  return result;
+}
+
+std::string HeloClassifier::lookup_registrable(const std::string& h) const {
   const auto dot = h.rfind('.');
   if (dot == std::string::npos || !known_suffix(std::string_view(h).substr(dot + 1))) return {};
   const char* r = psl_registrable_domain(psl_.get(), h.c_str());

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "sensor/common/ip.hpp"
 #include "sensor/config/detect_config.hpp"
@@ -79,9 +80,13 @@ class HeloClassifier {
 
  private:
   bool known_suffix(std::string_view tld) const;
+  std::string lookup_registrable(const std::string& host) const;
   struct PslDeleter { void operator()(psl_ctx_st* p) const; };
   std::unique_ptr<psl_ctx_st, PslDeleter> psl_;
   const BadHeloConfig& config_;
+  // libpsl lookups dominate the per-session cost; names repeat a lot. Bounded:
+  // cleared when full. Not thread-safe: one classifier per engine (worker).
+  mutable std::unordered_map<std::string, std::string> registrable_cache_;
 };
 
 // ASCII lower-casing of a bounded wire string.

@@ -49,18 +49,26 @@ ClusterView SnowshoeCorrelator::observe(const SenderSummary& s) {
   auto found = clusters_.find(s.fingerprint);
   if (found == clusters_.end()) return view;
   Cluster& c = found->second;
+  bool joined = false;
   if (c.members.size() < kMaxMembersPerCluster || c.members.count(s.subscriber)) {
-    auto& seen = c.members[s.subscriber];
-    seen = std::max(seen, s.ts);
+    auto [member, inserted] = c.members.try_emplace(s.subscriber, s.ts);
+    member->second = std::max(member->second, s.ts);
+    joined = inserted;
   }
-  prune(c, std::max(c.last, s.ts));
+  // Members older than the window are pruned by expire(), not here: per
+  // observation the work stays constant however big the cluster.
   view.cluster_id = cluster_id(s.fingerprint);
   view.fingerprint = s.fingerprint;
   view.size = c.members.size();
-  if (view.size >= config_.min_cluster_size && c.announced.size() < c.members.size()) {
-    for (const auto& [member, seen] : c.members) {
-      (void)seen;
-      if (c.announced.insert(member).second) view.newly_flagged.push_back(member);
+  if (view.size >= config_.min_cluster_size) {
+    if (c.announced.size() + 1 == c.members.size() && joined) {
+      c.announced.insert(s.subscriber);  // the cluster was announced; only the newcomer is new
+      view.newly_flagged.push_back(s.subscriber);
+    } else if (c.announced.size() < c.members.size()) {
+      for (const auto& [member, seen] : c.members) {
+        (void)seen;
+        if (c.announced.insert(member).second) view.newly_flagged.push_back(member);
+      }
     }
   }
   return view;
