@@ -103,7 +103,9 @@ year_month_day advance(year_month_day day, PeriodLength length) {
     case PeriodLength::week: return year_month_day{sys_days(day) + days{7}};
     case PeriodLength::month: break;
   }
-  return day + months{1};  // from the 1st (as make_period uses it), always a valid date
+  auto next = day + months{1};  // Jan 31 -> Feb 28/29: the month's last day
+  if (!next.ok()) next = next.year() / next.month() / std::chrono::last;
+  return next;
 }
 }  // namespace
 
@@ -117,7 +119,6 @@ Period make_period(std::string_view from_text, std::string_view to_text, std::op
     auto day = zone.local_day(now);
     if (len == PeriodLength::month) day = day.year() / day.month() / 1;
     if (len == PeriodLength::week) day = year_month_day{sys_days(day) - (weekday(sys_days(day)) - Monday)};
-    from_day = day;
     p.from = zone.start_of(day);
     p.to = zone.start_of(advance(day, len));
   } else {
@@ -131,11 +132,7 @@ Period make_period(std::string_view from_text, std::string_view to_text, std::op
     }
     if (to_text.empty()) {
       const auto day = from_day.value_or(zone.local_day(p.from));
-      if (len == PeriodLength::month && day.day() != std::chrono::day{1}) {
-        p.to = zone.start_of(year_month_day{sys_days(day) + days{30}}) + (p.from - zone.start_of(day));
-      } else {
-        p.to = zone.start_of(advance(day, len)) + (p.from - zone.start_of(day));
-      }
+      p.to = zone.start_of(advance(day, len)) + (p.from - zone.start_of(day));
     } else if ((last_day = parse_date(to_text))) {
       p.to = zone.start_of(year_month_day{sys_days(*last_day) + days{1}});
     } else if (const auto t = parse_rfc3339(to_text)) {
@@ -145,6 +142,9 @@ Period make_period(std::string_view from_text, std::string_view to_text, std::op
     }
   }
   if (p.to <= p.from) throw PeriodError("--to must be after --from");
+  if (p.to - p.from > kMaxPeriodDays * 86400 * kMicrosPerSecond) {
+    throw PeriodError("the period is longer than " + std::to_string(kMaxPeriodDays) + " days");
+  }
   const bool whole_days = p.from == zone.start_of(zone.local_day(p.from)) && p.to == zone.start_of(zone.local_day(p.to));
   if (whole_days) {
     const auto last = year_month_day{sys_days(zone.local_day(p.to)) - days{1}};

@@ -108,6 +108,7 @@ struct Period {
 };
 
 enum class PeriodLength { day, week, month };
+inline constexpr std::int64_t kMaxPeriodDays = 3660;  // ten years of daily rows at most
 std::optional<PeriodLength> parse_period_length(std::string_view text);
 
 // --from/--to as dates ("2026-10-01": local midnight in `zone`; --to names
@@ -116,6 +117,7 @@ std::optional<PeriodLength> parse_period_length(std::string_view text);
 // current `length` containing `now`. Throws PeriodError, word for word:
 //   "--from: expected a date (2026-10-01) or an RFC 3339 time, got 'x'"
 //   "--to must be after --from"
+//   "the period is longer than 3660 days"
 Period make_period(std::string_view from, std::string_view to, std::optional<PeriodLength> length,
                    const TimeZone& zone, Micros now);
 

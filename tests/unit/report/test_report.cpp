@@ -159,6 +159,7 @@ TEST_CASE("bad time zones and periods are refused word for word") {
                     "--to: expected a date (2026-10-31) or an RFC 3339 time, got '2026-02-30'");
   CHECK_THROWS_WITH(make_period("2026-11-05", "2026-11-01", std::nullopt, utc, now), "--to must be after --from");
   CHECK_THROWS_WITH(make_period("", "2026-11-01", std::nullopt, utc, now), "--to needs --from");
+  CHECK_THROWS_WITH(make_period("0001-01-01", "9999-12-31", std::nullopt, utc, now), "the period is longer than 3660 days");
 }
 
 TEST_CASE("periods: day, week, month, the current one, and RFC 3339 instants") {
@@ -173,6 +174,10 @@ TEST_CASE("periods: day, week, month, the current one, and RFC 3339 instants") {
   CHECK(day.to == at("2026-11-04T00:00:00Z"));
   const auto feb = make_period("2027-02-01", "", PeriodLength::month, utc, now);
   CHECK(feb.label == "2027-02-01 .. 2027-02-28 (UTC)");
+  const auto from_31st = make_period("2027-01-31", "", std::nullopt, utc, now);  // a month from the 31st
+  CHECK(from_31st.label == "2027-01-31 .. 2027-02-27 (UTC)");
+  const auto from_15th = make_period("2026-11-15", "", PeriodLength::month, utc, now);
+  CHECK(from_15th.label == "2026-11-15 .. 2026-12-14 (UTC)");
   const auto exact = make_period("2026-11-03T06:00:00Z", "2026-11-03T18:00:00+01:00", std::nullopt, utc, now);
   CHECK(exact.to - exact.from == 11 * botwarden::testing::kHour);
   CHECK(exact.label == "2026-11-03T06:00:00Z .. 2026-11-03T17:00:00Z");
