@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 
+#include <bit>
 #include <charconv>
 #include <cstring>
 
@@ -119,11 +120,15 @@ std::string Prefix::to_string() const {
 
 namespace {
 // An IPv6 address as two host-order 64-bit halves.
+// (Two loads and byte swaps: the sensor calls this for every IPv6 packet.)
+std::uint64_t load_be64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+  return v;
+}
 std::pair<std::uint64_t, std::uint64_t> halves(const IpAddress& a) {
-  std::uint64_t high = 0, low = 0;
-  for (int i = 0; i < 8; ++i) high = (high << 8) | a.bytes[static_cast<std::size_t>(i)];
-  for (int i = 8; i < 16; ++i) low = (low << 8) | a.bytes[static_cast<std::size_t>(i)];
-  return {high, low};
+  return {load_be64(a.bytes.data()), load_be64(a.bytes.data() + 8)};
 }
 }  // namespace
 
