@@ -17,17 +17,17 @@ class ByteReader {
   constexpr std::size_t size() const { return bytes_.size(); }
   constexpr bool has(std::size_t n) const { return n <= bytes_.size(); }
 
-  constexpr std::uint8_t u8(std::size_t at) const { return at < bytes_.size() ? bytes_[at] : 0; }
-  constexpr std::uint16_t be16(std::size_t at) const {
+  [[gnu::always_inline]] constexpr std::uint8_t u8(std::size_t at) const { return at < bytes_.size() ? bytes_[at] : 0; }
+  [[gnu::always_inline]] constexpr std::uint16_t be16(std::size_t at) const {
     if (bytes_.size() < 2 || at > bytes_.size() - 2) return 0;
     return static_cast<std::uint16_t>((bytes_[at] << 8) | bytes_[at + 1]);
   }
-  constexpr std::uint32_t be32(std::size_t at) const {
+  [[gnu::always_inline]] constexpr std::uint32_t be32(std::size_t at) const {
     if (bytes_.size() < 4 || at > bytes_.size() - 4) return 0;
     return (std::uint32_t{bytes_[at]} << 24) | (std::uint32_t{bytes_[at + 1]} << 16) |
            (std::uint32_t{bytes_[at + 2]} << 8) | std::uint32_t{bytes_[at + 3]};
   }
-  constexpr std::uint32_t le32(std::size_t at) const {
+  [[gnu::always_inline]] constexpr std::uint32_t le32(std::size_t at) const {
     if (bytes_.size() < 4 || at > bytes_.size() - 4) return 0;
     return (std::uint32_t{bytes_[at + 3]} << 24) | (std::uint32_t{bytes_[at + 2]} << 16) |
            (std::uint32_t{bytes_[at + 1]} << 8) | std::uint32_t{bytes_[at]};
@@ -43,11 +43,11 @@ class ByteReader {
     return true;
   }
   // The bytes from `at` on (empty when at >= size()).
-  constexpr ByteReader from(std::size_t at) const {
+  [[gnu::always_inline]] constexpr ByteReader from(std::size_t at) const {
     return at >= bytes_.size() ? ByteReader{} : ByteReader{bytes_.subspan(at)};
   }
   // The first `n` bytes (all of them when n >= size()).
-  constexpr ByteReader first(std::size_t n) const {
+  [[gnu::always_inline]] constexpr ByteReader first(std::size_t n) const {
     return n >= bytes_.size() ? *this : ByteReader{bytes_.first(n)};
   }
   constexpr std::span<const std::uint8_t> span() const { return bytes_; }

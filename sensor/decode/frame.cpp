@@ -3,6 +3,8 @@
 // headers), TCP. All reads go through ByteReader.
 #include "sensor/decode/frame.hpp"
 
+#include <cstring>
+
 #include "sensor/decode/byte_reader.hpp"
 
 namespace botwarden::decode {
@@ -53,14 +55,19 @@ constexpr std::uint8_t kProtoTcp = 6;
 // Addresses filled in place (IpAddress::v4_bytes lives in another library
 // and is not inlined); the rest of the 16 bytes is zeroed so addresses
 // compare and hash equal. The caller has checked the header length.
-inline void set_address(IpAddress& a, IpAddress::Family family, const ByteReader& r, std::size_t at,
-                        std::size_t n) {
-  a.family = family;
-  a.bytes.fill(0);
-  r.copy_to(at, a.bytes.data(), n);
+// Callers have checked that the whole address is inside the header; the
+// unused tail of a v4 address stays zero (equality and hashing read all 16 bytes).
+inline void set_v4(IpAddress& a, const std::uint8_t* p) {
+  a.family = IpAddress::Family::v4;
+  std::memcpy(a.bytes.data(), p, 4);
+  std::memset(a.bytes.data() + 4, 0, 12);
+}
+inline void set_v6(IpAddress& a, const std::uint8_t* p) {
+  a.family = IpAddress::Family::v6;
+  std::memcpy(a.bytes.data(), p, 16);
 }
 
-DecodeResult decode_tcp(ByteReader seg, PacketView& v) {
+[[gnu::always_inline]] inline DecodeResult decode_tcp(ByteReader seg, PacketView& v) {
   if (!seg.has(20)) return DecodeResult::truncated_tcp;
   const std::size_t header_len = std::size_t{static_cast<std::uint8_t>(seg.u8(12) >> 4)} * 4;
   if (header_len < 20) return DecodeResult::bad_tcp_header;
@@ -74,15 +81,16 @@ DecodeResult decode_tcp(ByteReader seg, PacketView& v) {
   return DecodeResult::tcp;
 }
 
-DecodeResult decode_ipv4(ByteReader ip, PacketView& v) {
+[[gnu::always_inline]] inline DecodeResult decode_ipv4(ByteReader ip, PacketView& v) {
   if (!ip.has(20)) return DecodeResult::truncated_ipv4;
   const std::size_t header_len = std::size_t{static_cast<std::uint8_t>(ip.u8(0) & 0x0f)} * 4;
   const std::size_t total_len = ip.be16(2);
   if (header_len < 20 || total_len < header_len) return DecodeResult::bad_ipv4_header;
   if (!ip.has(total_len)) return DecodeResult::truncated_ipv4;
   ip = ip.first(total_len);  // drop Ethernet padding
-  set_address(v.src, IpAddress::Family::v4, ip, 12, 4);
-  set_address(v.dst, IpAddress::Family::v4, ip, 16, 4);
+  const std::uint8_t* header = ip.span().data();  // at least 20 bytes (checked above)
+  set_v4(v.src, header + 12);
+  set_v4(v.dst, header + 16);
   v.ip_protocol = ip.u8(9);
   v.ip_packet = ip.span();
   // More-fragments set or a non-zero offset: a fragment (RFC 791 §3.1).
@@ -91,13 +99,14 @@ DecodeResult decode_ipv4(ByteReader ip, PacketView& v) {
   return decode_tcp(ip.from(header_len), v);
 }
 
-DecodeResult decode_ipv6(ByteReader ip, PacketView& v) {
+[[gnu::always_inline]] inline DecodeResult decode_ipv6(ByteReader ip, PacketView& v) {
   if (!ip.has(40)) return DecodeResult::truncated_ipv6;
   const std::size_t total_len = 40 + std::size_t{ip.be16(4)};
   if (!ip.has(total_len)) return DecodeResult::truncated_ipv6;
   ip = ip.first(total_len);
-  set_address(v.src, IpAddress::Family::v6, ip, 8, 16);
-  set_address(v.dst, IpAddress::Family::v6, ip, 24, 16);
+  const std::uint8_t* header = ip.span().data();  // at least 40 bytes (checked above)
+  set_v6(v.src, header + 8);
+  set_v6(v.dst, header + 24);
   v.ip_packet = ip.span();
   std::uint8_t next = ip.u8(6);
   std::size_t at = 40;
