@@ -149,7 +149,7 @@ std::string render_report_html(const report::Report& r) {
   for (std::size_t i = 0; i < r.daily.size(); ++i) {
     const auto& d = r.daily[i];
     const double x = 52.0 + slot * static_cast<double>(i);
-    const double w = std::max(1.0, slot * 0.4);
+    const double w = std::clamp(slot * 0.4, 1.0, 40.0);  // thin bars for long periods, not slabs for short ones
     const double dh = 180.0 * static_cast<double>(d.detections) / static_cast<double>(max);
     const double nh = 180.0 * static_cast<double>(d.notices_sent) / static_cast<double>(max);
     data day;
