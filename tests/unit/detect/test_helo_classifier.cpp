@@ -186,7 +186,8 @@ TEST_CASE("arbitrary wire bytes never break the classifier or the shape") {
     for (std::uint64_t k = 0; k < len; ++k) helo += alphabet[next() % alphabet.size()];
     for (auto path : {smtp::Path::direct, smtp::Path::relay}) {
       const std::vector<std::string> rcpt{"a@" + helo, helo};
-      const HeloContext context{path, testing::ip("100.64.1.2"), 64, "220 " + helo, rcpt};
+      const std::string banner = "220 " + helo;
+      const HeloContext context{path, testing::ip("100.64.1.2"), 64, banner, rcpt};
       classified += c.classify(helo, context).bits != 0;
     }
     CHECK_FALSE(c.shape(helo).empty());
