@@ -114,6 +114,9 @@ TimeZone TimeZone::load(std::string_view name, const std::string& zoneinfo_dir) 
     r.skip(2);  // isdst, designation index
     if (i == 0) zone.initial_offset_ = type_offsets.back();  // RFC 8536 §3.2: type 0 before the first transition
   }
+  // The rest of the v2 block (designations, leap seconds, std/ut flags) is
+  // not used, but a file that ends inside it is broken.
+  if (!r.has(c2.chars + c2.leap * 12 + c2.isstd + c2.isut)) throw bad("truncated");
   for (std::size_t i = 0; i < times.size(); ++i) {
     if (!zone.transitions_.empty() && times[i] <= zone.transitions_.back()) throw bad("transitions out of order");
     zone.transitions_.push_back(times[i]);

@@ -2,6 +2,9 @@
 // in report_history.hpp, read back through the read-only SQLite source.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "notifier/report/month_gauges.hpp"
 #include "notifier/report/report_config.hpp"
 #include "notifier/report/report_format.hpp"
@@ -274,4 +277,32 @@ TEST_CASE("the current month's gauges for /metrics are recomputed after max_age,
             .find("botwarden_report_subscriber_base{period=\"2026-11-01 .. 2026-11-30 (UTC)\"} 12\n") != std::string::npos);
   CHECK(gauges.exposition(at("2026-12-01T00:00:10Z"))
             .find("botwarden_report_subscriber_base{period=\"2026-12-01 .. 2026-12-31 (UTC)\"} ") != std::string::npos);
+}
+
+TEST_CASE("broken zoneinfo files are refused, at every truncation") {
+  botwarden::testing::TempDir dir;
+  const auto zoneinfo = dir.file("");
+  std::filesystem::create_directories(dir.file("Bad"));
+  const auto write = [&](const std::string& bytes) {
+    std::ofstream out(dir.file("Bad/Zone"), std::ios::binary | std::ios::trunc);
+    out << bytes;
+  };
+  write("hello");
+  CHECK_THROWS_WITH(TimeZone::load("Bad/Zone", zoneinfo),
+                    ("time zone 'Bad/Zone': " + zoneinfo + "/Bad/Zone: not a TZif file").c_str());
+  std::ifstream in("/usr/share/zoneinfo/Europe/Berlin", std::ios::binary);
+  std::string berlin(1 << 16, '\0');
+  in.read(berlin.data(), static_cast<std::streamsize>(berlin.size()));
+  berlin.resize(static_cast<std::size_t>(in.gcount()));
+  REQUIRE(berlin.size() > 100);
+  // Every cut before the POSIX TZ footer ("\nCET-1CEST,M3.5.0,M10.5.0/3\n", not read) is refused.
+  const auto footer = berlin.rfind('\n', berlin.size() - 2);
+  REQUIRE(footer != std::string::npos);
+  for (std::size_t n = 0; n < footer; n += 7) {
+    CAPTURE(n);
+    write(berlin.substr(0, n));
+    CHECK_THROWS_AS(TimeZone::load("Bad/Zone", zoneinfo), TimeZoneError);
+  }
+  write(berlin.substr(0, footer));  // the data without the footer is enough
+  CHECK(TimeZone::load("Bad/Zone", zoneinfo).offset_at(at("2026-07-01T00:00:00Z")) == 7200);
 }
