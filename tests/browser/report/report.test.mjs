@@ -43,6 +43,17 @@ async function main() {
   check(json.period.from === '2026-10-31T23:00:00Z' && json.period.timezone === 'Europe/Berlin', 'period in [report] timezone');
   check(json.subscriber_base === 11 && json.notified_share === 0.6 && json.daily.length === 30, 'JSON has the known figures');
 
+  // The CLI refuses a bad period with exit 2 and says why.
+  try {
+    execFileSync(notifier, ['-c', config, 'report', '--from', 'yesterday'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    check(false, 'report --from yesterday fails');
+  } catch (e) {
+    check(e.status === 2 && e.stderr === "botwarden-notifier: report: --from: expected a date (2026-10-01) or an RFC 3339 time, got 'yesterday'\n",
+      `report --from yesterday: exit 2 and the reason (got ${e.status}: ${e.stderr})`);
+  }
+  const csv = run('--format', 'csv');
+  check(csv.startsWith('figure,label,value\r\nsubscriber_base,,11\r\n'), 'CSV starts with the subscriber base');
+
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   try {
     const page = await browser.newPage();
