@@ -5,7 +5,6 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -35,7 +34,6 @@ struct IncidentFacts {
   Micros opened_at = 0;
   Micros first_detection = 0;
   Micros last_detection = 0;
-  std::string key() const { return account ? "account:" + *account : "subscriber:" + subscriber; }
 };
 
 // Only the audit-log rows a report needs: entries (from != to) into
