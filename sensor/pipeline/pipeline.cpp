@@ -220,7 +220,9 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
   }
   ++stats_.smtp_packets;
 
-  if (ndpi_ && !f->ndpi.decided()) {
+  // nDPI decides SMTP from payload: packets without any (handshake, bare
+  // ACKs, a SYN flood) cost it thousands of instructions for nothing.
+  if (ndpi_ && !f->ndpi.decided() && !v.payload.empty()) {
     ++stats_.ndpi_packets;
     f->ndpi.packet(*ndpi_, v.ip_packet, ts);
   }
