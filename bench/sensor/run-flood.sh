@@ -7,7 +7,9 @@
 # or when the table went over max_flows. The temp folder is deleted at the end.
 #
 # Usage: bench/sensor/run-flood.sh [--build DIR] [--work DIR] [--config FILE]
-#          [--packets N] [--spacing N] [--keep]
+#          [--packets N] [--spacing N] [--subscribers N] [--keep]
+# --subscribers N: then N distinct subscribers each send one short SMTP
+# session (the subscriber-state benchmark; --packets 0 for it alone).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=build-perf
@@ -15,6 +17,7 @@ work=
 config=configs/botwarden.toml
 packets=10000000
 spacing=1000
+subscribers=0
 keep=0
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -23,6 +26,7 @@ while [[ $# -gt 0 ]]; do
     --config) config=$2; shift 2 ;;
     --packets) packets=$2; shift 2 ;;
     --spacing) spacing=$2; shift 2 ;;
+    --subscribers) subscribers=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     *) echo "run-flood.sh: unknown option: $1" >&2; exit 2 ;;
   esac
@@ -38,8 +42,8 @@ cleanup() { [[ $keep == 1 ]] || rm -rf "$work"; }
 trap cleanup EXIT
 
 pcap=$work/flood.pcap
-"$gen" "$pcap" "$packets" "$spacing"
-echo "# $packets SYNs + one genuine SMTP session (a packet every $spacing), $(stat -c %s "$pcap") bytes; warming the page cache"
+"$gen" "$pcap" "$packets" "$spacing" "$subscribers"
+echo "# $packets SYNs + one genuine SMTP session (a packet every $spacing) + $subscribers subscribers with a session each, $(stat -c %s "$pcap") bytes; warming the page cache"
 cat "$pcap" >/dev/null
 /usr/bin/time -f "%e %M" -o "$work/time" "$sensor" --config "$config" --read "$pcap" \
   --smtp-log "$work/smtp.jsonl" --events /dev/null --no-progress 2>"$work/stderr"
@@ -48,8 +52,9 @@ max_flows=$(awk -F'= *' '/^max_flows *=/ {print $2}' "$config")
 max_flows=${max_flows:-100000}
 peak=$(sed -n 's/.*peak open \([0-9]*\);.*/\1/p' "$work/stderr")
 flows_line=$(grep -o 'SMTP flows .*' "$work/stderr" | head -1)
-echo "sensor: ${seconds} s, peak RSS $((rss_kb / 1024)) MB, $(python3 -c "print(f'{($packets+19)/$seconds/1e6:.2f}')") Mpps"
+echo "sensor: ${seconds} s, peak RSS $((rss_kb / 1024)) MB, $(python3 -c "print(f'{($packets+19+13*$subscribers)/$seconds/1e6:.2f}')") Mpps"
 echo "sensor: $flows_line"
+grep -o 'detectors: .*' "$work/stderr" | head -1 | sed 's/^/sensor: /' || true
 status=0
 if [[ $peak -gt $max_flows ]]; then echo "FAIL: flow table peak $peak > max_flows $max_flows"; status=1; fi
 if grep -q '"helo":"genuine.bench.example".*"mailfrom":"genuine@bench.example".*"partial":false' "$work/smtp.jsonl"; then

@@ -4,9 +4,12 @@
 // every SYN to an SMTP port is a candidate - with one genuine SMTP session
 // (helo "genuine.bench.example", mail from genuine@bench.example) spread
 // through the flood, one of its packets every `spacing` flood packets.
+// With SUBSCRIBERS > 0, that many distinct subscribers (100.64.0.1 on) then
+// each open one short SMTP session of their own to 203.0.113.25 (EHLO, MAIL,
+// RCPT, QUIT, 13 packets), one after another: the subscriber-state benchmark.
 // bench/sensor/run-flood.sh runs the sensor over it and reports peak RSS.
 //
-// Usage: bench-synflood OUT.pcap [FLOOD_PACKETS=10000000] [SPACING=1000]
+// Usage: bench-synflood OUT.pcap [FLOOD_PACKETS=10000000] [SPACING=1000] [SUBSCRIBERS=0]
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -74,7 +77,7 @@ struct Writer {
   }
 };
 
-constexpr std::uint8_t kFin = 0x01, kSyn = 0x02, kPsh = 0x08, kAck = 0x10;
+constexpr std::uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10;
 
 struct Step {
   bool from_client;
@@ -106,15 +109,38 @@ std::vector<Step> genuine_session() {
   };
 }
 
+std::vector<Step> short_session() {
+  return {
+      {true, kSyn, ""},
+      {false, kSyn | kAck, ""},
+      {true, kAck, ""},
+      {false, kPsh | kAck, "220 mx.example.net ESMTP\r\n"},
+      {true, kPsh | kAck, "EHLO home.example.org\r\n"},
+      {false, kPsh | kAck, "250 mx.example.net\r\n"},
+      {true, kPsh | kAck, "MAIL FROM:<me@example.org>\r\n"},
+      {false, kPsh | kAck, "250 Ok\r\n"},
+      {true, kPsh | kAck, "RCPT TO:<you@example.net>\r\n"},
+      {false, kPsh | kAck, "250 Ok\r\n"},
+      {true, kPsh | kAck, "QUIT\r\n"},
+      {false, kPsh | kAck, "221 Bye\r\n"},
+      {true, kRst, ""},
+  };
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 4) {
-    std::fprintf(stderr, "usage: bench-synflood OUT.pcap [FLOOD_PACKETS=10000000] [SPACING=1000]\n");
+  if (argc < 2 || argc > 5) {
+    std::fprintf(stderr, "usage: bench-synflood OUT.pcap [FLOOD_PACKETS=10000000] [SPACING=1000] [SUBSCRIBERS=0]\n");
     return 2;
   }
   const std::uint64_t flood = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 10000000ULL;
   const std::uint64_t spacing = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1000ULL;
+  const std::uint64_t subscribers = argc > 4 ? std::strtoull(argv[4], nullptr, 10) : 0ULL;
+  if (subscribers > 0x3ffffe) {
+    std::fprintf(stderr, "bench-synflood: SUBSCRIBERS must be at most 4194302 (100.64.0.0/10)\n");
+    return 2;
+  }
   if (spacing == 0) {
     std::fprintf(stderr, "bench-synflood: SPACING must be at least 1\n");
     return 2;
@@ -157,6 +183,24 @@ int main(int argc, char** argv) {
     const auto sport = static_cast<std::uint16_t>(1024 + ((x >> 22) % 64000));
     const std::uint32_t dst = 0xcb000000u | static_cast<std::uint32_t>((x >> 40) & 0xffffff);  // 203.x.x.x
     w.tcp(src, sport, dst, 25, static_cast<std::uint32_t>(x >> 32), 0, kSyn, "");
+  }
+  const auto dialog = short_session();
+  for (std::uint64_t k = 0; k < subscribers; ++k) {
+    const auto sub = static_cast<std::uint32_t>(0x64400001u + k);
+    const std::uint32_t mx = 0xcb007119;  // 203.0.113.25
+    std::uint32_t cseq = 1000, sseq = 9000;
+    for (const Step& s : dialog) {
+      const bool syn_or_fin = (s.flags & (kSyn | kFin)) != 0;
+      const std::uint32_t advance = static_cast<std::uint32_t>(s.payload.size()) + (syn_or_fin ? 1u : 0u);
+      const std::uint32_t ack_of = (s.flags & kAck) ? (s.from_client ? sseq : cseq) : 0;
+      if (s.from_client) {
+        w.tcp(sub, 50000, mx, 25, cseq, ack_of, s.flags, s.payload);
+        cseq += advance;
+      } else {
+        w.tcp(mx, 25, sub, 50000, sseq, ack_of, s.flags, s.payload);
+        sseq += advance;
+      }
+    }
   }
   if (std::fclose(w.f) != 0) {
     std::perror(argv[1]);
