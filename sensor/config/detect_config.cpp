@@ -67,6 +67,8 @@ DirectToMxConfig load_direct_to_mx(ConfigSection s) {
       static_cast<unsigned>(s.get_int("min_sender_domains", c.min_sender_domains, 1, 100000));
   c.varied_sender_weight = s.get_double("varied_sender_weight", c.varied_sender_weight, 0.0, 20.0);
   c.aligned_sender_weight = s.get_double("aligned_sender_weight", c.aligned_sender_weight, -20.0, 0.0);
+  c.generic_name_weight = s.get_double("generic_name_weight", c.generic_name_weight, 0.0, 20.0);
+  c.impossible_helo_weight = s.get_double("impossible_helo_weight", c.impossible_helo_weight, 0.0, 20.0);
   c.blocklist_patterns = s.get_strings("blocklist_patterns", c.blocklist_patterns);
   for (auto& p : c.blocklist_patterns) {
     if (p.empty()) s.fail("blocklist_patterns", "an empty pattern would match every reply");
@@ -93,6 +95,7 @@ DecisionConfig load_decision(ConfigSection s) {
   c.alpha = s.get_double("alpha", c.alpha, 1e-9, 0.5);
   c.beta = s.get_double("beta", c.beta, 1e-9, 0.5);
   c.max_session_llr = s.get_double("max_session_llr", c.max_session_llr, 0.1, 100.0);
+  c.max_corroborated_llr = s.get_double("max_corroborated_llr", c.max_corroborated_llr, 0.1, 100.0);
   c.decay_half_life_seconds = static_cast<unsigned>(
       s.get_int("decay_half_life_seconds", c.decay_half_life_seconds, 60, 365 * 86400));
   c.event_window_seconds = static_cast<unsigned>(

@@ -70,9 +70,19 @@ struct DirectToMxConfig {
   // MAIL FROM in the HELO's own registrable domain (lists.x.org sending as
   // list-bounces@x.org): a server speaking for itself. Repeats decay like the HELO.
   double aligned_sender_weight = -1.0;
+  // A HELO that spells the client's own address (an ISP's generic reverse-DNS
+  // name, "dyn-198-51-100-7.isp.net"; SpamAssassin HELO_DYNAMIC_*): a host
+  // that never got a name of its own delivering directly. Not for "static" names.
+  double generic_name_weight = 3.0;
+  // A HELO no configured server sends (localhost, a foreign or bare address
+  // literal, a generic address name) on a port-25 delivery: the delivery and
+  // the name together are a second, independent kind of evidence (Spamhaus:
+  // such HELOs to MX servers come from infected hosts almost only).
+  double impossible_helo_weight = 2.5;
   std::vector<std::string> blocklist_patterns{"spamhaus", "abuseat", "spamcop", "barracuda",
                                               "sorbs", "dnsbl", "rbl", "blocklist", "blacklist",
-                                              "blocked", "listed"};
+                                              "blocked", "listed", "service provider instead",
+                                              "dynamic ip", "residential"};
 };
 
 struct SnowshoeConfig {
@@ -85,7 +95,11 @@ struct SnowshoeConfig {
 struct DecisionConfig {
   double alpha = 0.001;                // target false-positive probability per test
   double beta = 0.01;                  // target miss probability per test
-  double max_session_llr = 4.0;        // one session never reaches ln((1-beta)/alpha)
+  double max_session_llr = 4.0;        // one session of one kind of evidence never reaches ln((1-beta)/alpha)
+  // Most one session can add when it shows at least two independent strong
+  // kinds of evidence (HELO, the address refused by a blocklist, the
+  // impossible HELO on a port-25 delivery, forged or harvested envelopes).
+  double max_corroborated_llr = 10.0;
   unsigned decay_half_life_seconds = 21600;  // evidence fades without new sessions
   unsigned event_window_seconds = 86400;     // one event per subscriber+detector per window
   double reissue_factor = 2.0;         // a new event when the sessions grow by this factor

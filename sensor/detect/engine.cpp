@@ -2,7 +2,9 @@
 #include "engine.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <vector>
 
 namespace botwarden::detect {
 namespace {
@@ -13,6 +15,44 @@ Micros seconds(unsigned s) { return static_cast<Micros>(s) * kMicrosPerSecond; }
 
 // HELO evidence worth one strong class observation (a random name, a bad literal).
 constexpr double kHeloShareToName = 2.0;
+// The least a kind of evidence must weigh to count as independent corroboration.
+constexpr double kStrongKind = 2.0;
+
+// Whether a HELO spells the client's own address the way ISPs' generic
+// reverse-DNS names do: the four IPv4 octets in order or reversed
+// ("dyn-198-51-100-7.isp.net", "7.100.51.198.dsl.isp.net"), or the first
+// four groups of the IPv6 /64 ("2001-db8-1-2"), separated by '-', '.' or '_'.
+// A name saying "static" is an address assigned on purpose, not matched.
+bool spells_own_address(std::string_view helo, const IpAddress& client) {
+  if (helo.empty() || helo.front() == '[') return false;
+  std::string name;
+  name.reserve(helo.size() + 2);
+  name.push_back('-');
+  for (const char c : helo) name.push_back(c == '.' || c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  name.push_back('-');
+  if (name.find("static") != std::string::npos) return false;
+  std::vector<std::string> parts;
+  if (client.is_v4()) {
+    for (std::size_t i = 0; i < 4; ++i) parts.push_back(std::to_string(client.bytes[i]));
+  } else {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (std::size_t g = 0; g < 4; ++g) {
+      const unsigned v = (static_cast<unsigned>(client.bytes[2 * g]) << 8) | client.bytes[2 * g + 1];
+      std::string h;
+      for (int shift = 12; shift >= 0; shift -= 4) {
+        const unsigned nibble = (v >> static_cast<unsigned>(shift)) & 0xfu;
+        if (!h.empty() || nibble != 0 || shift == 0) h.push_back(kHex[nibble]);
+      }
+      parts.push_back(h);
+    }
+  }
+  const auto joined = [&](bool reversed) {
+    std::string out = "-";
+    for (std::size_t i = 0; i < parts.size(); ++i) out += parts[reversed ? parts.size() - 1 - i : i] + "-";
+    return out;
+  };
+  return name.find(joined(false)) != std::string::npos || (client.is_v4() && name.find(joined(true)) != std::string::npos);
+}
 
 std::string truncated(std::string s, std::size_t max) {
   if (s.size() > max) s.resize(max);
@@ -88,7 +128,14 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
   if (!any && !many && has_helo && novelty.direct && window.distinct_direct_helos() < bh.many_helos) {
     helo = bh.good_helo_weight * repeat;
   }
+  // A generic address name on the direct path: a host that never got a name.
+  const bool generic_name = novelty.direct && !any && spells_own_address(r.helo, r.orig_h);
+  if (generic_name) helo = dm.generic_name_weight * repeat;
   e.bad_helo = helo;
+  // Independent kinds of strong evidence in this session (docs/DETECTION.md).
+  unsigned kinds = helo >= kStrongKind ? 1u : 0u;
+  const bool impossible = generic_name || classes.has(HeloClass::localhost) ||
+                          classes.has(HeloClass::ip_literal_not_own) || classes.has(HeloClass::bare_ip);
 
   // Direct-to-MX behaviour: only sessions to servers other than the relay.
   if (novelty.direct) {
@@ -99,9 +146,14 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
     if (novelty.new_destination && novelty.recent_new_destinations > dm.burst_destinations) {
       x += dm.novel_destination_weight;
     }
+    if (impossible && r.resp_p == 25 && helo >= kStrongKind) {
+      x += dm.impossible_helo_weight;
+      ++kinds;
+    }
     if (blocklisted) {
       if (novelty.first_blocklist_at_destination && novelty.blocklisting_servers <= dm.max_blocklist_servers) {
         x += dm.blocklist_rejection_weight;
+        ++kinds;
       }
     } else if (refused && r.rcpt_rejected == 0 && !about_helo) {
       x += dm.rejection_weight;  // a refusal of the HELO itself repeats the HELO's class
@@ -116,9 +168,11 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
     }
     if (novelty.new_sender_domain && novelty.new_destination && window.distinct_sender_domains() >= dm.min_sender_domains) {
       x += dm.varied_sender_weight;
+      ++kinds;
     }
     e.direct_to_mx = x;
   }
+  e.kinds = kinds;
   return e;
 }
 
@@ -133,7 +187,11 @@ void Engine::update_test(SubscriberState& s, const SessionEvidence& e, Micros at
   }
   t.updated = std::max(t.updated, at);
   const double before = t.llr;
-  t.llr += std::min(e.bad_helo + e.direct_to_mx, config_.decision.max_session_llr);
+  // One kind of evidence is capped below the flag threshold (one odd session
+  // never flags); two independent strong kinds may flag at once.
+  const double cap = e.kinds >= 2 ? std::max(config_.decision.max_corroborated_llr, config_.decision.max_session_llr)
+                                  : config_.decision.max_session_llr;
+  t.llr += std::min(e.bad_helo + e.direct_to_mx, cap);
   t.helo_share += std::max(0.0, e.bad_helo);
   t.mx_share += std::max(0.0, e.direct_to_mx);
   if (t.llr <= lower_) {

@@ -78,6 +78,7 @@ class Engine {
     bool blocklisted = false;
     double bad_helo = 0;      // HELO classes, or a plausible name
     double direct_to_mx = 0;  // destinations, senders, refusals, acceptance
+    unsigned kinds = 0;       // independent strong kinds of evidence (lift the per-session cap)
   };
 
  private:

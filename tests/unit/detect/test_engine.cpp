@@ -58,16 +58,57 @@ TEST_CASE("a bot saying someone else's address literal to foreign MX servers fla
   CHECK(e.address == "100.64.3.4");
   CHECK(e.ts - kT0 <= 60 * kSecond);
   CHECK(e.score >= h.engine->flag_threshold());
-  CHECK(e.evidence.helo_classes.at("ip_literal_not_own") >= 3);
+  // A foreign literal on a port-25 delivery is two kinds of evidence, but a
+  // message the receiver accepted weighs against it: the second session flags.
+  CHECK(e.evidence.sessions == 2);
+  CHECK(e.evidence.helo_classes.at("ip_literal_not_own") == 2);
   CHECK(e.evidence.sample_helos == std::vector<std::string>{"[192.0.2.99]"});
   CHECK_FALSE(e.exempt);
 }
 
-TEST_CASE("one odd session never flags, however bad") {
+TEST_CASE("one session with one kind of evidence never flags, however strong") {
   Harness h;
-  auto r = blocklisted("100.64.3.5", mx(1), "mx.203.0.113.2.example.net", kT0);
-  r.helo = "[10.9.9.9]";
+  // A blocklist refusal naming the address, from a host with a plausible name.
+  h.feed(blocklisted("100.64.3.5", mx(1), "mx.203.0.113.2.example.net", kT0));
+  // A big provider's name claimed, refused recipients, a refused session.
+  auto r = delivery("100.64.3.7", mx(2), "hotmail.com", kT0);
+  r.data_accepted = false;
+  r.rejected = true;
+  r.rcpt_rejected = 1;
+  r.replies_5xx = 1;
   h.feed(r);
+  // A foreign address literal, but not to an MX port and not refused.
+  r = delivery("100.64.3.8", mx(3), "[10.9.9.9]", kT0);
+  r.resp_p = 2525;
+  h.feed(r);
+  CHECK(h.sink.events.empty());
+}
+
+TEST_CASE("localhost.localdomain on port 25, refused by a blocklist naming the host, flags at the first session") {
+  Harness h;
+  h.feed(blocklisted("100.64.3.9", mx(1), "localhost.localdomain", kT0));
+  REQUIRE(h.sink.events.size() == 1);
+  CHECK(h.sink.events[0].detector == Detector::bad_helo);
+  CHECK(h.sink.events[0].evidence.sessions == 1);
+  CHECK(h.sink.events[0].score >= h.engine->flag_threshold());
+}
+
+TEST_CASE("a generic address name (dyn-a-b-c-d) delivering directly, refused by a blocklist, flags at once") {
+  Harness h;
+  h.feed(blocklisted("100.64.3.10", mx(1), "dyn-100-64-3-10.pool.isp.example", kT0));
+  h.feed(blocklisted("2001:db8:1000:8825::7", mx(2), "dyn-2001-db8-1000-8825.isp.example", kT0));
+  h.feed(blocklisted("100.64.3.11", mx(3), "11.3.64.100.dsl.isp.example", kT0));
+  REQUIRE(h.sink.events.size() == 3);
+  CHECK(h.sink.events[1].subscriber == "2001:db8:1000:8825::/64");
+}
+
+TEST_CASE("a generic address name stays silent when the name says static, at the relay, or accepted once") {
+  Harness h;
+  h.feed(blocklisted("100.64.3.12", mx(1), "static-100-64-3-12.isp.example", kT0));
+  for (unsigned i = 0; i < 50; ++i) h.feed(submission("100.64.3.13", "dyn-100-64-3-13.isp.example", kT0 + i * kSecond));
+  h.feed(delivery("100.64.3.14", mx(2), "dyn-100-64-3-14.isp.example", kT0));
+  // Someone else's digits are not the host's own address.
+  h.feed(blocklisted("100.64.3.15", mx(3), "dyn-100-64-3-16.isp.example", kT0));
   CHECK(h.sink.events.empty());
 }
 
