@@ -134,7 +134,11 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
   e.bad_helo = helo;
   // Independent kinds of strong evidence in this session (docs/DETECTION.md).
   unsigned kinds = helo >= kStrongKind ? 1u : 0u;
-  const bool impossible = generic_name || classes.has(HeloClass::localhost) ||
+  // Names no configured server sends: localhost, a foreign or bare literal, a
+  // generic address name, a machine-made single label (an operating system's
+  // default computer name such as WIN-3J9K2L1PQ0A: nobody named the host).
+  const bool default_name = classes.has(HeloClass::not_fqdn) && classes.has(HeloClass::random_name);
+  const bool impossible = generic_name || default_name || classes.has(HeloClass::localhost) ||
                           classes.has(HeloClass::ip_literal_not_own) || classes.has(HeloClass::bare_ip);
 
   // Direct-to-MX behaviour: only sessions to servers other than the relay.
@@ -162,7 +166,10 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
     if (r.rcpt_rejected > 0 && !blocklisted) x += dm.rcpt_rejected_weight;
     if (r.replies_4xx > 0 && !r.data_accepted) x += dm.tempfail_weight;
     if (r.data_accepted) x += dm.accepted_weight;
-    if (r.tls) x += dm.tls_weight;
+    // STARTTLS speaks for a configured MTA only alongside a name that could be
+    // one (at worst sloppy, like mail.local): bots' mail libraries negotiate
+    // TLS too, and the rest is opaque.
+    if (r.tls && helo < kStrongKind) x += dm.tls_weight;
     if (!sender.empty() && !r.helo.empty() && classifier_.registrable_domain(r.helo) == sender) {
       x += dm.aligned_sender_weight * repeat;
     }
