@@ -136,10 +136,12 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
   unsigned kinds = helo >= kStrongKind ? 1u : 0u;
   // Names no configured server sends: localhost, a foreign or bare literal, a
   // generic address name, a machine-made single label (an operating system's
-  // default computer name such as WIN-3J9K2L1PQ0A: nobody named the host).
+  // default computer name such as WIN-3J9K2L1PQ0A: nobody named the host), a
+  // big provider's name or the receiving server's own name (forged identity).
   const bool default_name = classes.has(HeloClass::not_fqdn) && classes.has(HeloClass::random_name);
   const bool impossible = generic_name || default_name || classes.has(HeloClass::localhost) ||
-                          classes.has(HeloClass::ip_literal_not_own) || classes.has(HeloClass::bare_ip);
+                          classes.has(HeloClass::ip_literal_not_own) || classes.has(HeloClass::bare_ip) ||
+                          classes.has(HeloClass::claims_provider) || classes.has(HeloClass::claims_server_name);
 
   // Direct-to-MX behaviour: only sessions to servers other than the relay.
   if (novelty.direct) {
