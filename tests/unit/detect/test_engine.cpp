@@ -69,9 +69,10 @@ TEST_CASE("a bot saying someone else's address literal to foreign MX servers fla
 TEST_CASE("one session with one kind of evidence never flags, however strong") {
   Harness h;
   // A blocklist refusal naming the address, from a host with a plausible name.
-  h.feed(blocklisted("100.64.3.5", mx(1), "mx.203.0.113.2.example.net", kT0));
-  // A big provider's name claimed, refused recipients, a refused session.
-  auto r = delivery("100.64.3.7", mx(2), "hotmail.com", kT0);
+  h.feed(blocklisted("100.64.3.5", mx(1), "mail.smithplumbing.com", kT0));
+  // The recipient's domain claimed (a company's server may legitimately say
+  // its own domain to a hosted MX), refused recipients, a refused session.
+  auto r = delivery("100.64.3.7", mx(2), "example.org", kT0);
   r.data_accepted = false;
   r.rejected = true;
   r.rcpt_rejected = 1;
@@ -91,6 +92,16 @@ TEST_CASE("localhost.localdomain on port 25, refused by a blocklist naming the h
   CHECK(h.sink.events[0].detector == Detector::bad_helo);
   CHECK(h.sink.events[0].evidence.sessions == 1);
   CHECK(h.sink.events[0].score >= h.engine->flag_threshold());
+  // A big provider's name claimed on port 25, recipients refused: forged identity.
+  auto r = delivery("100.64.3.17", mx(2), "hotmail.com", kT0);
+  r.data_accepted = false;
+  r.rejected = true;
+  r.rcpt_rejected = 1;
+  r.replies_5xx = 1;
+  h.feed(r);
+  // The receiving server's own name, refused by a blocklist naming the host.
+  h.feed(blocklisted("100.64.3.18", mx(1), "mx.203.0.113.2.example.net", kT0));
+  CHECK(h.sink.events.size() == 3);
 }
 
 TEST_CASE("a generic address name (dyn-a-b-c-d) delivering directly, refused by a blocklist, flags at once") {
