@@ -132,8 +132,11 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
   const bool generic_name = novelty.direct && !any && spells_own_address(r.helo, r.orig_h);
   if (generic_name) helo = dm.generic_name_weight * repeat;
   e.bad_helo = helo;
-  // Independent kinds of strong evidence in this session (docs/DETECTION.md).
-  unsigned kinds = helo >= kStrongKind ? 1u : 0u;
+  // Independent kinds of strong evidence in this message (docs/DETECTION.md).
+  // Every message is an observation (SPOT): a repeated name weighs less, but
+  // it is as strong a kind of evidence as the first time.
+  const double strength = repeat > 0 ? helo / repeat : helo;
+  unsigned kinds = strength >= kStrongKind ? 1u : 0u;
   // Names no configured server sends: localhost, a foreign or bare literal, a
   // generic address name, a machine-made single label (an operating system's
   // default computer name such as WIN-3J9K2L1PQ0A: nobody named the host), a
@@ -152,8 +155,8 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
     if (novelty.new_destination && novelty.recent_new_destinations > dm.burst_destinations) {
       x += dm.novel_destination_weight;
     }
-    if (impossible && r.resp_p == 25 && helo >= kStrongKind) {
-      x += dm.impossible_helo_weight;
+    if (impossible && r.resp_p == 25 && strength >= kStrongKind) {
+      x += dm.impossible_helo_weight * repeat;
       ++kinds;
     }
     if (blocklisted) {
@@ -171,7 +174,7 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
     // STARTTLS speaks for a configured MTA only alongside a name that could be
     // one (at worst sloppy, like mail.local): bots' mail libraries negotiate
     // TLS too, and the rest is opaque.
-    if (r.tls && helo < kStrongKind) x += dm.tls_weight;
+    if (r.tls && strength < kStrongKind) x += dm.tls_weight;
     if (!sender.empty() && !r.helo.empty() && classifier_.registrable_domain(r.helo) == sender) {
       x += dm.aligned_sender_weight * repeat;
     }
