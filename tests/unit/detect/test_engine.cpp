@@ -375,3 +375,26 @@ TEST_CASE("windows expire: idle subscribers are forgotten") {
   h.engine->on_time(kT0 + 2 * 86400 * kSecond);
   CHECK(h.engine->stats().tracked_subscribers == 0);
 }
+
+TEST_CASE("STARTTLS excuses a sloppy name (mail.local), not an OS default name (WIN-...) delivering directly") {
+  Harness h;
+  const auto opaque = [](const char* client, unsigned server, const char* helo, Micros at) {
+    auto r = delivery(client, mx(server), helo, at);
+    r.trans_depth = 0;  // STARTTLS, then nothing readable
+    r.tls = true;
+    r.mailfrom.clear();
+    r.rcptto.clear();
+    r.data_accepted = false;
+    r.last_reply = "220 2.0.0 Ready to start TLS";
+    r.last_reply_code = 220;
+    return r;
+  };
+  for (unsigned i = 0; i < 40; ++i) h.feed(opaque("100.64.3.20", i, "mail.local", kT0 + i * 30 * kSecond));
+  CHECK(h.sink.events.empty());
+  h.feed(opaque("100.64.3.21", 1, "WIN-3J9K2L1PQ0A", kT0));
+  CHECK(h.sink.events.empty());  // one session: 2.25 + 2.5 < 6.9
+  h.feed(opaque("100.64.3.21", 2, "WIN-3J9K2L1PQ0A", kT0 + 60 * kSecond));
+  REQUIRE(h.sink.events.size() == 1);
+  CHECK(h.sink.events[0].subscriber == "100.64.3.21");
+  CHECK(h.sink.events[0].detector == Detector::bad_helo);
+}
