@@ -171,7 +171,8 @@ TEST_CASE("the banner's host name is the first word after the code") {
 TEST_CASE("arbitrary wire bytes never break the classifier or the shape") {
   // A bounded, deterministic fuzz: HELO arguments are attacker-controlled.
   const HeloClassifier c(kConfig);
-  const std::string alphabet = std::string("aZ09.-_[]:IPv6 \t\x00\xff\x80@", 22);
+  static constexpr char kAlphabet[] = "aZ09.-_[]:IPv6 \t\x00\xff\x80@";
+  const std::string alphabet(kAlphabet, sizeof kAlphabet - 1);  // keeps the embedded NUL
   std::uint64_t state = 0x9E3779B97F4A7C15ULL;
   auto next = [&] {  // splitmix64
     std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
