@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   std::string spool_dir = "sensor-spool";
   std::string notifier_token;
   bool no_progress = false;
+  int workers = 0;  // 0: [sensor] workers
   app.add_option("-c,--config", config_path, "configuration file (TOML)");
   auto* read_opt = app.add_option("-r,--read", read_files, "capture files (pcap or pcapng), read in order");
   app.add_option("-i,--interface", interface, "capture live from this interface")->excludes(read_opt);
@@ -63,6 +64,9 @@ int main(int argc, char** argv) {
       ->needs(url_opt);
   app.add_option("--spool", spool_dir, "folder for the HTTP event spool (spool.jsonl, spool.offset)")
       ->capture_default_str();
+  app.add_option("--workers", workers,
+                 "pipeline threads, each owning a share of subscribers (1-64; overrides [sensor] workers)")
+      ->check(CLI::Range(1, 64));
   app.add_flag("--no-progress", no_progress, "no progress bar when reading files on a terminal");
   try {
     app.parse(argc, argv);
@@ -84,6 +88,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!filter.empty()) cfg.capture.bpf_filter = filter;
+  if (workers > 0) cfg.workers = workers;
   if (read_files.empty() && interface.empty()) {
     spdlog::info("configuration {} valid: {} subscriber prefixes, {} relays", config_path,
                  cfg.subscriber_prefixes.size(), cfg.smtp_relays.size());
@@ -133,7 +138,18 @@ int main(int argc, char** argv) {
       sinks.add(*detect_sink);
     }
 
-    botwarden::pipeline::Pipeline pipeline(pipeline_config(cfg), sinks);
+    // One pipeline, or a pool of workers each running one for its share of
+    // subscribers; the session log and the detectors see the same records.
+    std::unique_ptr<botwarden::pipeline::Pipeline> pipeline;
+    std::unique_ptr<botwarden::pipeline::WorkerPool> pool;
+    if (cfg.workers > 1) {
+      botwarden::pipeline::WorkerOptions w;
+      w.workers = static_cast<std::size_t>(cfg.workers);
+      w.ipv6_subscriber_prefix = cfg.detect.ipv6_subscriber_prefix;
+      pool = std::make_unique<botwarden::pipeline::WorkerPool>(pipeline_config(cfg), w, sinks);
+    } else {
+      pipeline = std::make_unique<botwarden::pipeline::Pipeline>(pipeline_config(cfg), sinks);
+    }
     botwarden::pipeline::install_stop_handlers();
     botwarden::pipeline::RunOptions run_options;
     run_options.stats_interval_seconds = cfg.capture.stats_interval_seconds;
@@ -148,11 +164,13 @@ int main(int argc, char** argv) {
       botwarden::capture::LiveCapture capture(o);
       botwarden::capture::drop_privileges(cfg.capture.user);
       spdlog::info("capturing on {}", interface);
-      result = botwarden::pipeline::run_live(capture, pipeline, run_options);
+      result = pool ? botwarden::pipeline::run_live(capture, *pool, run_options)
+                    : botwarden::pipeline::run_live(capture, *pipeline, run_options);
     } else {
       botwarden::capture::OfflineReader reader(read_files, cfg.capture.bpf_filter);
       run_options.progress = !no_progress && ::isatty(STDERR_FILENO) == 1;
-      result = botwarden::pipeline::run_offline(reader, pipeline, run_options);
+      result = pool ? botwarden::pipeline::run_offline(reader, *pool, run_options)
+                    : botwarden::pipeline::run_offline(reader, *pipeline, run_options);
     }
     if (log_writer) log_writer->close();
     event_sink.flush();
@@ -166,7 +184,10 @@ int main(int argc, char** argv) {
       spdlog::info("detectors: {} sessions, {} events, {} subscribers tracked, {} evicted", d.sessions, d.events,
                    d.tracked_subscribers, d.evictions);
     }
-    for (const auto& line : botwarden::pipeline::describe_stats(pipeline.stats())) spdlog::info("{}", line);
+    if (pool) spdlog::info("workers: {}", pool->workers());
+    for (const auto& line : botwarden::pipeline::describe_stats(pool ? pool->stats() : pipeline->stats())) {
+      spdlog::info("{}", line);
+    }
     if (result.interrupted) spdlog::info("stopped by signal");
     for (const auto& e : result.errors) std::cerr << "botwarden-sensor: " << e << "\n";
     return result.errors.empty() ? 0 : 1;

@@ -17,6 +17,7 @@ SensorConfig load_sensor_config(const ConfigFile& file) {
   c.smtp_relays = s.get_prefixes("smtp_relays", {});
   if (!s.has("smtp_relays")) s.fail("smtp_relays", "required key is missing (the ISP's relay addresses; may be [])");
   c.log_level = s.get_choice("log_level", c.log_level, {"trace", "debug", "info", "warn", "error", "off"});
+  c.workers = static_cast<int>(s.get_int("workers", c.workers, 1, 64));
   c.capture.snaplen = static_cast<int>(s.get_int("snaplen", c.capture.snaplen, 64, 262144));
   c.capture.buffer_mb = static_cast<int>(s.get_int("buffer_mb", c.capture.buffer_mb, 1, 4096));
   c.capture.promiscuous = s.get_bool("promiscuous", c.capture.promiscuous);

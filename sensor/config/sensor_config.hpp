@@ -40,6 +40,7 @@ struct SensorConfig {
   std::vector<Prefix> subscriber_prefixes;   // required: the ISP's subscriber space
   std::vector<Prefix> smtp_relays;           // required: the ISP's own relays
   std::string log_level = "info";
+  int workers = 1;                           // pipeline threads (sensor/pipeline/workers.hpp)
   CaptureConfig capture;
   FlowConfig flows;
   SessionLogConfig session_log;

@@ -40,6 +40,7 @@ struct Pipeline::SmtpFlow {
       r.ndpi = ndpi.protocol();
     }
     ++pipeline.stats_.records;
+    pipeline.record_flow_sequence_ = last_sequence;
     pipeline.sink_.on_session(r);
   }
 
@@ -56,6 +57,7 @@ struct Pipeline::SmtpFlow {
   bool closed = false;
   std::uint16_t content_port = 0;  // server port of a flow found by content (not an SMTP port)
   std::size_t buffered = 0;        // out-of-order bytes held by both reassemblers
+  std::uint64_t last_sequence = 0; // input sequence number of the last packet seen (set_sequence)
 };
 
 Pipeline::Pipeline(const PipelineConfig& config, SessionSink& sink)
@@ -66,19 +68,35 @@ Pipeline::Pipeline(const PipelineConfig& config, SessionSink& sink)
 Pipeline::~Pipeline() = default;
 
 void Pipeline::advance_time(Micros ts) {
-  if (ts > now_) now_ = ts;
-  if (now_ < next_tick_) return;  // at most once per second of capture time; never backwards
-  next_tick_ = (now_ / kMicrosPerSecond + 1) * kMicrosPerSecond;
-  flows_.expire_idle(now_, config_.flow_idle_timeout,
+  if (!clock_.advance(ts)) return;  // at most once per second of capture time; never backwards
+  flows_.expire_idle(clock_.now, config_.flow_idle_timeout,
                      [this](Table::Entry& e, flow::FlowEnd why) { end_flow(e, why); });
-  sink_.on_time(now_);
+  sink_.on_time(clock_.now);
+}
+
+void add_stats(PipelineStats& total, const PipelineStats& more) {
+  total.packets += more.packets;
+  total.bytes += more.bytes;
+  for (std::size_t i = 0; i < total.decode.by_result.size(); ++i) total.decode.by_result[i] += more.decode.by_result[i];
+  total.not_subscriber += more.not_subscriber;
+  total.not_candidate += more.not_candidate;
+  total.smtp_packets += more.smtp_packets;
+  total.after_close += more.after_close;
+  total.flows_created += more.flows_created;
+  for (std::size_t i = 0; i < total.flows_ended.size(); ++i) total.flows_ended[i] += more.flows_ended[i];
+  total.records += more.records;
+  total.gap_bytes += more.gap_bytes;
+  total.duplicate_segments += more.duplicate_segments;
+  total.ndpi_packets += more.ndpi_packets;
+  total.out_of_order_budget_flushes += more.out_of_order_budget_flushes;
+  total.flows_peak += more.flows_peak;
 }
 
 void Pipeline::close_flow(SmtpFlow& f, flow::FlowEnd why) {
   if (f.closed) return;
   f.closed = true;
-  smtp::SmtpSession::ClientSide client{&f.session, now_};
-  smtp::SmtpSession::ServerSide server{&f.session, now_};
+  smtp::SmtpSession::ClientSide client{&f.session, clock_.now};
+  smtp::SmtpSession::ServerSide server{&f.session, clock_.now};
   f.to_server.flush(client);
   f.to_client.flush(server);
   account_buffered(f, false);
@@ -87,7 +105,7 @@ void Pipeline::close_flow(SmtpFlow& f, flow::FlowEnd why) {
   smtp::SessionEnd end = smtp::SessionEnd::closed;
   if (why == flow::FlowEnd::end_of_capture) end = smtp::SessionEnd::end_of_capture;
   else if (why != flow::FlowEnd::closed) end = smtp::SessionEnd::timeout;
-  f.session.end(now_, end);
+  f.session.end(clock_.now, end);
   ++stats_.flows_ended[static_cast<std::size_t>(why)];
 }
 
@@ -100,8 +118,8 @@ void Pipeline::account_buffered(SmtpFlow& f, bool flushing) {
   f.buffered = now_buffered;
   if (!flushing && total_buffered_ > config_.max_total_out_of_order_bytes && now_buffered > 0) {
     ++stats_.out_of_order_budget_flushes;
-    smtp::SmtpSession::ClientSide client{&f.session, now_};
-    smtp::SmtpSession::ServerSide server{&f.session, now_};
+    smtp::SmtpSession::ClientSide client{&f.session, clock_.now};
+    smtp::SmtpSession::ServerSide server{&f.session, clock_.now};
     f.to_server.flush(client);
     f.to_client.flush(server);
     account_buffered(f, true);
@@ -157,6 +175,7 @@ Pipeline::SmtpFlow* Pipeline::new_flow(const PacketView& v, const flow::FlowKey&
     f->content_port = ctx.resp_p;
     ++content_port_flows_[ctx.resp_p];
   }
+  f->last_sequence = sequence_;
   SmtpFlow* raw = f.get();
   flows_.insert(key, ts, std::move(f), [this](Table::Entry& e, flow::FlowEnd why) { end_flow(e, why); });
   ++stats_.flows_created;
@@ -170,8 +189,8 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
   PacketView v;
   const DecodeResult r = decode::decode_frame(link_type, frame, v);
   stats_.decode.add(r);
-  if (ts >= next_tick_) advance_time(ts);
-  else if (ts > now_) now_ = ts;
+  if (ts >= clock_.next_tick) advance_time(ts);
+  else if (ts > clock_.now) clock_.now = ts;
   if (r != DecodeResult::tcp) return;
 
   const bool src_sub = config_.subscribers.contains(v.src);
@@ -194,6 +213,7 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
   const bool pure_syn = (v.flags & (tcp_flag::syn | tcp_flag::ack | tcp_flag::rst)) == tcp_flag::syn;
   if (entry != nullptr) {
     f = entry->value.get();
+    f->last_sequence = sequence_;  // find() made it the most recently seen
     const bool too_old = ts - entry->first_seen > config_.flow_max_age;
     if (f->closed && !pure_syn && !too_old) {
       ++stats_.after_close;  // a late retransmission or the last ACK
@@ -257,7 +277,7 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
 
 void Pipeline::finish() {
   flows_.drain(flow::FlowEnd::end_of_capture, [this](Table::Entry& e, flow::FlowEnd why) { end_flow(e, why); });
-  sink_.on_time(now_);
+  sink_.on_time(clock_.now);
 }
 
 }  // namespace botwarden::pipeline

@@ -35,6 +35,22 @@ bool is_smtp_port(std::uint16_t port);
 bool looks_like_smtp_greeting(std::span<const std::uint8_t> payload);
 bool looks_like_smtp_helo(std::span<const std::uint8_t> payload);
 
+// The pipeline's notion of "now": the latest capture time seen, and when the
+// next tick (idle flow expiry, SessionSink::on_time) is due: at most once per
+// second of capture time, never backwards. The worker pool's reader keeps the
+// same clock so that every worker ticks exactly when a single pipeline would.
+struct CaptureClock {
+  Micros now = 0;
+  Micros next_tick = std::numeric_limits<Micros>::min();
+  // Time moves to `ts` (if later); true when a tick is due now.
+  bool advance(Micros ts) {
+    if (ts > now) now = ts;
+    if (now < next_tick) return false;
+    next_tick = (now / kMicrosPerSecond + 1) * kMicrosPerSecond;
+    return true;
+  }
+};
+
 struct PipelineStats {
   std::uint64_t packets = 0;
   std::uint64_t bytes = 0;
@@ -53,6 +69,10 @@ struct PipelineStats {
   std::size_t flows_peak = 0;
 };
 
+// Adds `more` into `total` (the worker pool sums its workers; flows_peak
+// becomes the sum of the per-worker peaks).
+void add_stats(PipelineStats& total, const PipelineStats& more);
+
 class Pipeline {
  public:
   // Throws std::runtime_error when nDPI cannot start.
@@ -65,6 +85,19 @@ class Pipeline {
   void packet(Micros ts, int link_type, std::span<const std::uint8_t> frame);
   // Capture time without a packet (live, quiet link): expires idle flows, calls on_time.
   void tick(Micros now) { advance_time(now); }
+  // Worker pool only. The capture time of all input so far (the reader's
+  // clock, never at or past the next tick): a worker's records then end at
+  // the same time a single pipeline's would, though it sees only some packets.
+  void sync_clock(Micros now) {
+    if (now > clock_.now) clock_.now = now;
+  }
+  // Worker pool only. The input's sequence number of the next packet: each
+  // flow remembers the last one that touched it, which is its place in the
+  // least-recently-seen order that idle expiry and finish() follow.
+  void set_sequence(std::uint64_t sequence) { sequence_ = sequence; }
+  // During SessionSink::on_session: the sequence number of the last packet
+  // of the flow the record comes from.
+  std::uint64_t record_flow_sequence() const { return record_flow_sequence_; }
   // End of input: every open flow ends (records marked partial when mid-dialog).
   void finish();
 
@@ -93,8 +126,9 @@ class Pipeline {
   // other ports skip the flow table lookup entirely.
   std::vector<std::uint32_t> content_port_flows_;
   std::size_t total_buffered_ = 0;  // out-of-order bytes held by all flows
-  Micros now_ = 0;
-  Micros next_tick_ = std::numeric_limits<Micros>::min();  // capture time of the next on_time
+  CaptureClock clock_;
+  std::uint64_t sequence_ = 0;
+  std::uint64_t record_flow_sequence_ = 0;
 
 };
 

@@ -41,7 +41,10 @@ void install_stop_handlers() {
 
 bool stop_requested() { return g_stop != 0; }
 
-RunResult run_offline(capture::OfflineReader& reader, Pipeline& pipeline, const RunOptions& options) {
+namespace {
+
+template <class Packets>
+RunResult offline_loop(capture::OfflineReader& reader, Packets& pipeline, const RunOptions& options) {
   RunResult result;
   capture::Packet p;
   auto last_draw = std::chrono::steady_clock::now();
@@ -76,7 +79,8 @@ RunResult run_offline(capture::OfflineReader& reader, Pipeline& pipeline, const 
   return result;
 }
 
-RunResult run_live(capture::LiveCapture& capture, Pipeline& pipeline, const RunOptions& options) {
+template <class Packets>
+RunResult live_loop(capture::LiveCapture& capture, Packets& pipeline, const RunOptions& options) {
   RunResult result;
   capture::Packet p;
   const auto interval = std::chrono::seconds(options.stats_interval_seconds);
@@ -113,6 +117,21 @@ RunResult run_live(capture::LiveCapture& capture, Pipeline& pipeline, const RunO
                ls.interface_dropped);
   pipeline.finish();
   return result;
+}
+
+}  // namespace
+
+RunResult run_offline(capture::OfflineReader& reader, Pipeline& pipeline, const RunOptions& options) {
+  return offline_loop(reader, pipeline, options);
+}
+RunResult run_offline(capture::OfflineReader& reader, WorkerPool& pool, const RunOptions& options) {
+  return offline_loop(reader, pool, options);
+}
+RunResult run_live(capture::LiveCapture& capture, Pipeline& pipeline, const RunOptions& options) {
+  return live_loop(capture, pipeline, options);
+}
+RunResult run_live(capture::LiveCapture& capture, WorkerPool& pool, const RunOptions& options) {
+  return live_loop(capture, pool, options);
 }
 
 std::vector<std::string> describe_stats(const PipelineStats& s) {

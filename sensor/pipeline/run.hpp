@@ -7,6 +7,7 @@
 
 #include "sensor/capture/capture.hpp"
 #include "sensor/pipeline/pipeline.hpp"
+#include "sensor/pipeline/workers.hpp"
 
 namespace botwarden::pipeline {
 
@@ -26,10 +27,13 @@ struct RunResult {
 };
 
 // Reads every file; processes what is readable even when a file is corrupt.
-// Ends with Pipeline::finish().
+// Ends with Pipeline::finish() (WorkerPool::finish()).
 RunResult run_offline(capture::OfflineReader& reader, Pipeline& pipeline, const RunOptions& options);
-// Captures until a signal or an error. Ends with Pipeline::finish().
+RunResult run_offline(capture::OfflineReader& reader, WorkerPool& pool, const RunOptions& options);
+// Captures until a signal or an error. Ends with Pipeline::finish()
+// (WorkerPool::finish(): one capture thread feeds the workers' rings).
 RunResult run_live(capture::LiveCapture& capture, Pipeline& pipeline, const RunOptions& options);
+RunResult run_live(capture::LiveCapture& capture, WorkerPool& pool, const RunOptions& options);
 
 // Human-readable summary lines for the logs ("packets 1234 ...").
 std::vector<std::string> describe_stats(const PipelineStats& s);

@@ -1,0 +1,347 @@
+// The worker pool: reader-side dispatch, worker threads, the ordered merge
+// (workers.hpp).
+#include "sensor/pipeline/workers.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace botwarden::pipeline {
+
+namespace {
+
+std::uint64_t mix(std::uint64_t h) {  // splitmix64's finaliser
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  return h;
+}
+
+std::uint64_t load_be64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+// Waiting for the other side of a ring: yield first, then sleep briefly (on
+// a machine with fewer cores than threads a spinning waiter steals the time
+// the other side needs).
+void back_off(unsigned& rounds) {
+  if (rounds < 64) {
+    std::this_thread::yield();
+  } else {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  ++rounds;
+}
+
+constexpr OrderKey kEndOfOutput{std::numeric_limits<std::uint64_t>::max(), 255,
+                                std::numeric_limits<std::uint64_t>::max()};
+
+}  // namespace
+
+std::uint64_t subscriber_hash(const IpAddress& subscriber, unsigned ipv6_prefix) {
+  if (subscriber.is_v4()) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | subscriber.bytes[i];
+    return mix(v ^ 0x4000000000000000ULL);
+  }
+  std::uint64_t high = load_be64(subscriber.bytes.data());
+  std::uint64_t low = load_be64(subscriber.bytes.data() + 8);
+  const unsigned bits = std::min(ipv6_prefix, 128u);
+  if (bits < 64) {
+    high = bits == 0 ? 0 : high & (~std::uint64_t{0} << (64 - bits));
+    low = 0;
+  } else if (bits < 128) {
+    low = bits == 64 ? 0 : low & (~std::uint64_t{0} << (128 - bits));
+  }
+  return mix(high ^ mix(low ^ 0x6000000000000000ULL));
+}
+
+std::size_t worker_for(const IpAddress& subscriber, unsigned ipv6_prefix, std::size_t workers) {
+  if (workers <= 1) return 0;
+  return static_cast<std::size_t>(subscriber_hash(subscriber, ipv6_prefix) % workers);
+}
+
+// ---- reader side ----
+
+Dispatcher::Dispatcher(const PipelineConfig& config, const WorkerOptions& options)
+    : config_(config), options_(options) {}
+
+std::size_t Dispatcher::route(const decode::PacketView& v) const {
+  const bool src = config_.subscribers.contains(v.src);
+  const bool dst = config_.subscribers.contains(v.dst);
+  if (!src && !dst) return kAll;
+  if (options_.workers <= 1) return 0;
+  std::uint64_t h;
+  if (src && dst) {
+    // Subscriber to subscriber: both directions must land in one worker.
+    h = std::min(subscriber_hash(v.src, options_.ipv6_subscriber_prefix),
+                 subscriber_hash(v.dst, options_.ipv6_subscriber_prefix));
+  } else {
+    h = subscriber_hash(src ? v.src : v.dst, options_.ipv6_subscriber_prefix);
+  }
+  return static_cast<std::size_t>(h % options_.workers);
+}
+
+// ---- a worker ----
+
+Worker::Worker(const PipelineConfig& config) : pipeline_(config, *this) {}
+
+void Worker::handle(const WorkItem& item, std::span<const std::uint8_t> frame) {
+  sequence_ = item.sequence;
+  switch (item.kind) {
+    case WorkItem::Kind::packet:
+      phase_ = 2;
+      pipeline_.set_sequence(item.sequence);
+      pipeline_.sync_clock(item.clock);
+      pipeline_.packet(item.ts, item.link_type, frame);
+      return;
+    case WorkItem::Kind::tick:
+      phase_ = 0;
+      pipeline_.tick(item.ts);
+      emit({WorkerOutput::Kind::progress, {item.sequence, 2, 0}, 0, nullptr});
+      return;
+    case WorkItem::Kind::progress:
+      emit({WorkerOutput::Kind::progress, {item.sequence, 0, 0}, 0, nullptr});
+      return;
+    case WorkItem::Kind::end:
+      phase_ = 0;
+      pipeline_.sync_clock(item.clock);  // packets after this worker's last one still count
+      pipeline_.finish();
+      emit({WorkerOutput::Kind::progress, kEndOfOutput, 0, nullptr});
+      return;
+  }
+}
+
+void Worker::on_session(const smtp::SessionRecord& record) {
+  // Idle expiry and end of input emit flows least recently seen first, that
+  // is by the sequence number of their last packet.
+  const OrderKey key = phase_ == 0 ? OrderKey{sequence_, 0, pipeline_.record_flow_sequence()}
+                                   : OrderKey{sequence_, 2, emitted_++};
+  emit({WorkerOutput::Kind::record, key, 0, std::make_unique<smtp::SessionRecord>(record)});
+}
+
+void Worker::on_time(Micros now) { emit({WorkerOutput::Kind::time, {sequence_, 1, 0}, now, nullptr}); }
+
+void Worker::emit(WorkerOutput out) {
+  const std::lock_guard lock(mutex_);
+  output_.push_back(std::move(out));
+}
+
+void Worker::take_output(std::vector<WorkerOutput>& into) {
+  const std::lock_guard lock(mutex_);
+  into.swap(output_);
+  output_.clear();
+}
+
+// ---- the pool ----
+
+struct WorkerPool::Slot {
+  Slot(const PipelineConfig& config, std::size_t ring_bytes) : ring(ring_bytes), worker(config) {}
+  SpscByteRing ring;
+  Worker worker;
+  std::thread thread;
+  std::atomic<bool> failed{false};
+  std::string error;  // written before `failed` is set
+  std::atomic<std::size_t> open_flows{0};
+  // Merge side (reader thread only).
+  std::deque<WorkerOutput> pending;
+  OrderKey watermark;  // every later output of this worker sorts at or after it
+};
+
+namespace {
+
+PipelineConfig share_of(PipelineConfig config, std::size_t workers) {
+  const std::size_t n = std::max<std::size_t>(workers, 1);
+  config.max_flows = (config.max_flows + n - 1) / n;
+  config.max_total_out_of_order_bytes = (config.max_total_out_of_order_bytes + n - 1) / n;
+  return config;
+}
+
+void run_worker(SpscByteRing& ring, Worker& worker, std::atomic<bool>& stop,
+                std::atomic<bool>& failed, std::string& error, std::atomic<std::size_t>& open_flows) {
+  try {
+    unsigned idle = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+      const auto message = ring.peek();
+      if (message.empty()) {
+        back_off(idle);
+        continue;
+      }
+      idle = 0;
+      WorkItem item;
+      std::memcpy(&item, message.data(), sizeof item);
+      const std::span<const std::uint8_t> frame(reinterpret_cast<const std::uint8_t*>(message.data()) + sizeof item,
+                                                message.size() - sizeof item);
+      worker.handle(item, frame);
+      ring.release();
+      if (item.kind != WorkItem::Kind::packet) {
+        open_flows.store(worker.pipeline().open_flows(), std::memory_order_relaxed);
+      }
+      if (item.kind == WorkItem::Kind::end) return;
+    }
+  } catch (const std::exception& e) {
+    error = e.what();
+    failed.store(true, std::memory_order_release);
+  }
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(const PipelineConfig& config, const WorkerOptions& options, SessionSink& sink)
+    : worker_config_(share_of(config, options.workers)),
+      options_(options),
+      sink_(sink),
+      dispatcher_(worker_config_, options) {
+  if (options_.workers == 0) throw std::invalid_argument("the worker pool needs at least one worker");
+  if (options_.progress_every_packets == 0) options_.progress_every_packets = 1;
+  for (std::size_t i = 0; i < options_.workers; ++i) {
+    workers_.push_back(std::make_unique<Slot>(worker_config_, options_.ring_bytes));
+  }
+  for (auto& s : workers_) {
+    Slot& slot = *s;
+    slot.thread = std::thread(run_worker, std::ref(slot.ring), std::ref(slot.worker), std::ref(stop_),
+                              std::ref(slot.failed), std::ref(slot.error), std::ref(slot.open_flows));
+  }
+}
+
+WorkerPool::~WorkerPool() { stop_threads(); }
+
+void WorkerPool::stop_threads() {
+  stop_.store(true, std::memory_order_relaxed);
+  for (auto& s : workers_) {
+    if (s->thread.joinable()) s->thread.join();
+  }
+}
+
+void WorkerPool::check_failed() const {
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    if (workers_[i]->failed.load(std::memory_order_acquire)) {
+      throw std::runtime_error("worker " + std::to_string(i + 1) + " failed: " + workers_[i]->error);
+    }
+  }
+}
+
+void WorkerPool::push(Slot& slot, const WorkItem& item, std::span<const std::uint8_t> frame) {
+  const std::size_t size = sizeof item + frame.size();
+  if (size > slot.ring.max_message()) {
+    throw std::runtime_error("a captured frame of " + std::to_string(frame.size()) +
+                             " bytes does not fit the worker ring of " + std::to_string(slot.ring.capacity()) +
+                             " bytes");
+  }
+  unsigned idle = 0;
+  for (;;) {
+    const auto room = slot.ring.try_reserve(size);
+    if (!room.empty()) {
+      std::memcpy(room.data(), &item, sizeof item);
+      if (!frame.empty()) std::memcpy(room.data() + sizeof item, frame.data(), frame.size());
+      slot.ring.commit();
+      return;
+    }
+    // Full: the worker is behind. Nothing is dropped; merge while waiting.
+    check_failed();
+    merge();
+    back_off(idle);
+  }
+}
+
+void WorkerPool::send(std::size_t worker, const WorkItem& item, std::span<const std::uint8_t> frame) {
+  if (worker == Dispatcher::kAll) {
+    for (auto& s : workers_) push(*s, item, frame);
+  } else {
+    push(*workers_[worker], item, frame);
+  }
+}
+
+void WorkerPool::packet(Micros ts, int link_type, std::span<const std::uint8_t> frame) {
+  const auto to_ring = [this](std::size_t w, const WorkItem& item, std::span<const std::uint8_t> f) { send(w, item, f); };
+  dispatcher_.packet(ts, link_type, frame, to_ring);
+  if (++since_progress_ >= options_.progress_every_packets) {
+    // Lets the merge move on past workers that got no packet for a while.
+    since_progress_ = 0;
+    send(Dispatcher::kAll, WorkItem{dispatcher_.sequence() + 1, 0, 0, 0, WorkItem::Kind::progress}, {});
+    merge();
+  }
+}
+
+void WorkerPool::tick(Micros now) {
+  dispatcher_.tick(now, [this](std::size_t w, const WorkItem& item, std::span<const std::uint8_t> f) { send(w, item, f); });
+  merge();
+}
+
+// A k-way merge of the workers' ordered outputs: the smallest pending output
+// goes to the sink once no worker can still produce a smaller one.
+void WorkerPool::merge() {
+  for (std::size_t w = 0; w < workers_.size(); ++w) {
+    Slot& slot = *workers_[w];
+    taken_.clear();
+    slot.worker.take_output(taken_);
+    for (auto& out : taken_) {
+      if (out.kind == WorkerOutput::Kind::progress) {
+        slot.watermark = std::max(slot.watermark, out.key);
+      } else if (out.kind == WorkerOutput::Kind::record || w == 0) {
+        slot.pending.push_back(std::move(out));  // every worker ticks alike: worker 1's on_time stands for all
+      }
+    }
+  }
+  for (;;) {
+    Slot* first = nullptr;
+    for (auto& s : workers_) {
+      if (!s->pending.empty() && (first == nullptr || s->pending.front().key < first->pending.front().key)) {
+        first = s.get();
+      }
+    }
+    if (first == nullptr) return;
+    const OrderKey key = first->pending.front().key;
+    for (auto& s : workers_) {
+      if (s.get() != first && s->pending.empty() && !(key < s->watermark)) return;  // it may still come before
+    }
+    WorkerOutput out = std::move(first->pending.front());
+    first->pending.pop_front();
+    if (out.kind == WorkerOutput::Kind::record) {
+      ++stats_.records;
+      sink_.on_session(*out.record);
+    } else {
+      sink_.on_time(out.now);
+    }
+  }
+}
+
+void WorkerPool::finish() {
+  if (finished_) return;
+  dispatcher_.finish([this](std::size_t w, const WorkItem& item, std::span<const std::uint8_t> f) { send(w, item, f); });
+  unsigned idle = 0;
+  for (;;) {
+    merge();
+    const bool all_done = std::all_of(workers_.begin(), workers_.end(), [](const auto& s) {
+      return s->watermark == kEndOfOutput && s->pending.empty();
+    });
+    if (all_done) break;
+    check_failed();
+    back_off(idle);
+  }
+  for (auto& s : workers_) s->thread.join();
+  finished_ = true;
+  PipelineStats total = dispatcher_.stats();
+  for (const auto& s : workers_) add_stats(total, s->worker.pipeline().stats());
+  stats_ = total;
+}
+
+const PipelineStats& WorkerPool::stats() const {
+  if (!finished_) stats_.packets = dispatcher_.sequence();
+  return stats_;
+}
+
+std::size_t WorkerPool::open_flows() const {
+  std::size_t n = 0;
+  for (const auto& s : workers_) n += s->open_flows.load(std::memory_order_relaxed);
+  return n;
+}
+
+}  // namespace botwarden::pipeline
