@@ -1,15 +1,18 @@
 // What one subscriber did recently, fed by SMTP session records: sliding
 // windows of distinct destination servers and HELO names, totals and
 // bounded samples. Only sessions are seen here, never packets.
+// Compact on purpose: a million subscribers must fit in well under 1 GiB
+// (docs/PERFORMANCE.md). Names in the windows are 64-bit hashes; the exact
+// text is kept only in the bounded samples the events carry.
 #pragma once
-#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
+#include "sensor/behaviour/small_vector.hpp"
 #include "sensor/common/ip.hpp"
 #include "sensor/common/time.hpp"
 #include "sensor/smtp/session_record.hpp"
@@ -36,6 +39,31 @@ struct Novelty {
   bool new_sender_domain = false;            // MAIL FROM domain not seen in the destination window
 };
 
+// 64-bit FNV-1a with a final mix: the identity of a name in the windows.
+// Two names colliding only merge in their own subscriber's counts.
+std::uint64_t name_hash(std::string_view s);
+
+// The event evidence's sample lists, packed in one heap block: distinct
+// values in arrival order, at most max_samples per list, each truncated to
+// the event schema's length (kMaxChars) when stored. A value longer than
+// that is told apart from another with the same prefix by its hash, so the
+// lists are exactly those of whole strings, truncated on output.
+class SampleLists {
+ public:
+  enum Kind : std::uint8_t { helo, destination, mailfrom_domain };
+  static constexpr std::size_t kMaxChars[3] = {256, 64, 256};  // docs/schemas/detection-event.v1.json
+
+  // Adds `value` unless it is empty, already in the list or the list is full.
+  void add(Kind kind, std::string_view value, std::size_t max_samples);
+  std::vector<std::string> list(Kind kind) const;
+  std::size_t heap_bytes() const { return capacity_; }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::uint16_t size_ = 0;
+  std::uint16_t capacity_ = 0;
+};
+
 class SubscriberBehaviour {
  public:
   // Records one session from `address` (the subscriber side). `blocklisted`:
@@ -43,7 +71,8 @@ class SubscriberBehaviour {
   // `sender_domain`: the MAIL FROM registrable domain ("" for none).
   Novelty observe(const smtp::SessionRecord& r, const IpAddress& address, bool blocklisted,
                   const std::string& sender_domain, Micros at, const BehaviourLimits& limits);
-  // Forgets destinations and HELOs whose window has passed.
+  // Forgets destinations and HELOs whose window has passed, and gives back
+  // the memory they held.
   void expire(Micros now, const BehaviourLimits& limits);
 
   std::size_t distinct_destinations() const { return destinations_.size(); }
@@ -51,35 +80,49 @@ class SubscriberBehaviour {
   std::size_t distinct_helos() const { return helos_.size(); }
   std::size_t distinct_sender_domains() const { return sender_domains_.size(); }
 
-  // Totals since the subscriber was first seen (or re-created after eviction).
-  std::uint64_t sessions = 0;
-  std::uint64_t direct_sessions = 0;
-  std::uint64_t transactions = 0;
-  std::uint64_t rejections_5xx = 0;
-  std::uint64_t rcpt_count = 0;
+  std::vector<std::string> sample_helos() const { return samples_.list(SampleLists::helo); }
+  std::vector<std::string> sample_destinations() const { return samples_.list(SampleLists::destination); }
+  std::vector<std::string> sample_mailfrom_domains() const { return samples_.list(SampleLists::mailfrom_domain); }
+
+  // Heap bytes this subscriber's windows and samples hold beyond sizeof.
+  std::size_t heap_bytes() const;
+
+  // Totals since the subscriber was first seen (or re-created after
+  // eviction); they stop at 2^32 - 1 rather than wrap.
+  std::uint32_t sessions = 0;
+  std::uint32_t direct_sessions = 0;
+  std::uint32_t transactions = 0;
+  std::uint32_t rejections_5xx = 0;
+  std::uint32_t rcpt_count = 0;
   Micros first_seen = 0;
   Micros last_seen = 0;
   IpAddress last_address;
-  std::vector<std::string> sample_helos;
-  std::vector<std::string> sample_destinations;
-  std::vector<std::string> sample_mailfrom_domains;
 
  private:
+  // No member initialisers: SmallVector keeps trivially constructible values inline.
   struct Destination {
-    Micros last = 0;
-    bool blocklisted = false;
+    std::uint64_t key;  // the address (IPv4 exactly, IPv6 hashed); top bit: blocklisted
+    Micros last;
   };
   struct Helo {
-    Micros last = 0;
-    unsigned sessions = 0;
-    bool direct = false;
+    std::uint64_t hash;
+    Micros last;
+    std::uint32_t sessions;
+    bool direct;
   };
-  std::unordered_map<IpAddress, Destination, IpAddressHash> destinations_;
-  std::unordered_map<std::string, Helo> helos_;
-  std::unordered_map<std::string, Micros> sender_domains_;  // direct path only -> last seen
-  std::deque<Micros> new_destination_times_;               // within the burst window
-  std::size_t direct_helos_ = 0;
-  std::size_t blocklisting_servers_ = 0;  // destinations_ entries with blocklisted set
+  struct SenderDomain {
+    std::uint64_t hash;
+    Micros last;
+  };
+  static constexpr std::uint64_t kBlocklisted = 1ULL << 63;
+
+  SmallVector<Destination, 1> destinations_;
+  SmallVector<Helo, 1> helos_;
+  SmallVector<SenderDomain, 1> sender_domains_;  // direct path only
+  SmallVector<Micros, 1> new_destination_times_;  // within the burst window, oldest first
+  SampleLists samples_;
+  std::uint32_t direct_helos_ = 0;
+  std::uint32_t blocklisting_servers_ = 0;  // destinations_ entries with kBlocklisted set
 };
 
 }  // namespace botwarden::behaviour

@@ -54,11 +54,6 @@ bool spells_own_address(std::string_view helo, const IpAddress& client) {
   return name.find(joined(false)) != std::string::npos || (client.is_v4() && name.find(joined(true)) != std::string::npos);
 }
 
-std::string truncated(std::string s, std::size_t max) {
-  if (s.size() > max) s.resize(max);
-  return s;
-}
-
 }  // namespace
 
 Engine::Engine(std::string sensor_name, const DetectConfig& config, events::EventSink& sink)
@@ -216,14 +211,16 @@ void Engine::update_test(SubscriberState& s, const SessionEvidence& e, Micros at
   t.llr = std::min(t.llr, 2 * upper_);  // so evidence fades within hours once a bot stops
 }
 
-events::DetectionEvent Engine::make_event(const std::string& key, SubscriberState& s, events::Detector d,
-                                          Micros at, Micros window_start, unsigned report_number) const {
+events::DetectionEvent Engine::make_event(const behaviour::SubscriberKey& key, SubscriberState& s,
+                                          events::Detector d, Micros at, Micros window_start,
+                                          unsigned report_number) const {
   const auto& b = s.behaviour;
+  const Suspicion& suspicion = s.suspect();
   events::DetectionEvent e;
-  e.id = events::make_event_id(sensor_, key, d, window_start, report_number);
+  e.subscriber = key.to_string();
+  e.id = events::make_event_id(sensor_, e.subscriber, d, window_start, report_number);
   e.ts = at;
   e.sensor = sensor_;
-  e.subscriber = key;
   e.address = b.last_address.to_string();
   e.detector = d;
   e.first_seen = b.first_seen;
@@ -236,12 +233,14 @@ events::DetectionEvent Engine::make_event(const std::string& key, SubscriberStat
   ev.rejections_5xx = b.rejections_5xx;
   ev.rcpt_count = b.rcpt_count;
   for (std::size_t c = 0; c < kHeloClassCount; ++c) {
-    if (s.helo_class_sessions[c] > 0) ev.helo_classes[to_string(static_cast<HeloClass>(c))] = s.helo_class_sessions[c];
+    const auto n = suspicion.helo_class_sessions[c];
+    if (n > 0) ev.helo_classes[to_string(static_cast<HeloClass>(c))] = n;
   }
   ev.distinct_helos = b.distinct_helos();
-  for (const auto& h : b.sample_helos) ev.sample_helos.push_back(truncated(h, 256));
-  for (const auto& h : b.sample_destinations) ev.sample_destinations.push_back(truncated(h, 64));
-  for (const auto& h : b.sample_mailfrom_domains) ev.sample_mailfrom_domains.push_back(truncated(h, 256));
+  // Truncated to the schema's lengths when they were stored.
+  ev.sample_helos = b.sample_helos();
+  ev.sample_destinations = b.sample_destinations();
+  ev.sample_mailfrom_domains = b.sample_mailfrom_domains();
   e.score = s.test.llr;
   switch (d) {
     case events::Detector::bad_helo:
@@ -255,15 +254,16 @@ events::DetectionEvent Engine::make_event(const std::string& key, SubscriberStat
       // The cluster is taken as sufficient evidence by itself: the flag
       // threshold, plus whatever the subscriber's own test holds.
       e.score = upper_ + std::max(0.0, s.test.llr);
-      ev.cluster_id = s.cluster_id;
-      ev.cluster_size = s.cluster_size;
+      ev.cluster_id = suspicion.cluster_id;
+      ev.cluster_size = suspicion.cluster_size;
       break;
   }
   return e;
 }
 
-void Engine::maybe_report(const std::string& key, SubscriberState& s, events::Detector d, Micros at) {
-  auto& t = s.reports[index(d)];
+void Engine::maybe_report(const behaviour::SubscriberKey& key, SubscriberState& s, events::Detector d,
+                          Micros at) {
+  auto& t = s.suspect().reports[index(d)];
   const Micros width = seconds(config_.decision.event_window_seconds);
   const Micros window_start = (at >= 0 ? at / width : (at - width + 1) / width) * width;
   if (t.window_start != window_start) {
@@ -289,20 +289,22 @@ std::string Engine::sender_domain(const smtp::SessionRecord& r) const {
   return registrable.empty() ? domain : registrable;
 }
 
-void Engine::correlate(const std::string& key, const smtp::SessionRecord& r, Micros at) {
+void Engine::correlate(const behaviour::SubscriberKey& key, const smtp::SessionRecord& r, Micros at) {
   if (!config_.snowshoe.enabled || r.path != smtp::Path::direct || r.trans_depth == 0) return;
   const std::string sender = sender_domain(r);
   if (sender.empty()) return;
   // A host naming itself in its sender's domain is its own fingerprint
   // (branch offices of one company share a domain, not a campaign).
   if (!r.helo.empty() && classifier_.registrable_domain(r.helo) == sender) return;
-  const auto view = snowshoe_.observe({classifier_.shape(r.helo) + "|" + sender, key, at});
+  const auto view = snowshoe_.observe({classifier_.shape(r.helo) + "|" + sender, key.to_string(), at});
   for (const auto& member : view.newly_flagged) {
-    auto* state = table_.find(member);
+    const auto member_key = behaviour::SubscriberKey::parse(member);
+    auto* state = member_key ? table_.find(*member_key) : nullptr;
     if (!state) continue;  // evicted meanwhile
-    state->cluster_id = view.cluster_id;
-    state->cluster_size = view.size;
-    maybe_report(member, *state, events::Detector::snowshoe, at);
+    auto& suspicion = state->suspect();
+    suspicion.cluster_id = view.cluster_id;
+    suspicion.cluster_size = view.size;
+    maybe_report(*member_key, *state, events::Detector::snowshoe, at);
   }
 }
 
@@ -314,7 +316,7 @@ void Engine::on_session(const smtp::SessionRecord& r) {
   }
   const Micros at = r.last_ts > 0 ? r.last_ts : r.ts;
   now_ = std::max(now_, at);
-  const std::string key = behaviour::subscriber_key(r.orig_h, config_.ipv6_subscriber_prefix);
+  const auto key = behaviour::SubscriberKey::of(r.orig_h, config_.ipv6_subscriber_prefix);
   auto& s = table_.touch(key, at);
 
   HeloClasses classes;
@@ -329,8 +331,11 @@ void Engine::on_session(const smtp::SessionRecord& r) {
       s.behaviour.distinct_direct_helos() >= config_.bad_helo.many_helos) {
     classes.add(HeloClass::many_helos);
   }
-  for (std::size_t c = 0; c < kHeloClassCount; ++c) {
-    if (classes.has(static_cast<HeloClass>(c))) ++s.helo_class_sessions[c];
+  if (!classes.empty()) {
+    auto& counts = s.suspect().helo_class_sessions;
+    for (std::size_t c = 0; c < kHeloClassCount; ++c) {
+      if (classes.has(static_cast<HeloClass>(c))) ++counts[c];
+    }
   }
   const auto evidence = weigh(r, novelty, classes, blocklisted, sender, s.behaviour);
   update_test(s, evidence, at);
@@ -354,7 +359,7 @@ void Engine::on_time(Micros now) {
   now_ = std::max(now_, now);
   if (now_ - last_expiry_ < 60 * kMicrosPerSecond) return;  // windows are minutes long
   last_expiry_ = now_;
-  table_.for_each([&](const std::string&, SubscriberState& s) { s.behaviour.expire(now_, limits_); });
+  table_.for_each([&](const behaviour::SubscriberKey&, SubscriberState& s) { s.behaviour.expire(now_, limits_); });
   const unsigned idle = std::max({config_.bad_helo.window_seconds, config_.direct_to_mx.window_seconds,
                                   config_.snowshoe.window_seconds, config_.decision.event_window_seconds});
   table_.expire_idle(now_ - seconds(idle));

@@ -9,6 +9,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "sensor/behaviour/subscriber_behaviour.hpp"
@@ -45,16 +46,28 @@ struct SequentialTest {
 struct ReportState {
   Micros window_start = -1;  // event window of the last report; -1: none yet
   unsigned reports = 0;      // events emitted in that window
-  std::uint64_t sessions_at_report = 0;
+  std::uint32_t sessions_at_report = 0;
+};
+
+// What only a subscriber that looks suspicious needs: made at its first
+// HELO class, report or snowshoe cluster, so the many plain subscribers do
+// not carry it (docs/PERFORMANCE.md, "One million subscribers").
+struct Suspicion {
+  std::array<ReportState, 3> reports;  // index = events::Detector
+  std::array<std::uint64_t, kHeloClassCount> helo_class_sessions{};
+  std::string cluster_id;              // last snowshoe cluster
+  std::uint64_t cluster_size = 0;
 };
 
 struct SubscriberState {
   behaviour::SubscriberBehaviour behaviour;
   SequentialTest test;
-  std::array<ReportState, 3> reports;  // index = events::Detector
-  std::array<std::uint64_t, kHeloClassCount> helo_class_sessions{};
-  std::string cluster_id;              // last snowshoe cluster
-  std::uint64_t cluster_size = 0;
+  std::unique_ptr<Suspicion> suspicion;  // null until suspect() is first called
+
+  Suspicion& suspect() {
+    if (!suspicion) suspicion = std::make_unique<Suspicion>();
+    return *suspicion;
+  }
 };
 
 class Engine {
@@ -87,10 +100,10 @@ class Engine {
                         const behaviour::SubscriberBehaviour& window) const;
   bool is_blocklist_refusal(const smtp::SessionRecord& r) const;
   void update_test(SubscriberState& s, const SessionEvidence& e, Micros at);
-  void maybe_report(const std::string& key, SubscriberState& s, events::Detector d, Micros at);
-  void correlate(const std::string& key, const smtp::SessionRecord& r, Micros at);
+  void maybe_report(const behaviour::SubscriberKey& key, SubscriberState& s, events::Detector d, Micros at);
+  void correlate(const behaviour::SubscriberKey& key, const smtp::SessionRecord& r, Micros at);
   std::string sender_domain(const smtp::SessionRecord& r) const;
-  events::DetectionEvent make_event(const std::string& key, SubscriberState& s, events::Detector d,
+  events::DetectionEvent make_event(const behaviour::SubscriberKey& key, SubscriberState& s, events::Detector d,
                                     Micros at, Micros window_start, unsigned report_number) const;
 
   std::string sensor_;

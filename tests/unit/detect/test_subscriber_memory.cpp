@@ -1,0 +1,116 @@
+// Bounded per-subscriber memory (issue 11): the detectors' state for many
+// subscribers, measured by counting every heap allocation the engine makes.
+// Its own binary: it replaces the global operator new/delete.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+#include "records.hpp"
+#include "sensor/detect/engine.hpp"
+
+namespace {
+
+// Live heap bytes as glibc's allocator spends them: a chunk is the request
+// plus an 8-byte header rounded up to 16, at least 32 bytes.
+std::atomic<long long> g_live_bytes{0};
+
+constexpr std::size_t kHeader = 16;  // keeps max_align_t alignment
+
+std::size_t chunk_bytes(std::size_t n) {
+  const std::size_t chunk = (n + 8 + 15) / 16 * 16;
+  return chunk < 32 ? 32 : chunk;
+}
+
+void* counted_new(std::size_t n) {
+  void* raw = std::malloc(n + kHeader);
+  if (raw == nullptr) throw std::bad_alloc();
+  *static_cast<std::size_t*>(raw) = n;
+  g_live_bytes += static_cast<long long>(chunk_bytes(n));
+  return static_cast<char*>(raw) + kHeader;
+}
+
+void counted_delete(void* p) noexcept {
+  if (p == nullptr) return;
+  void* raw = static_cast<char*>(p) - kHeader;
+  g_live_bytes -= static_cast<long long>(chunk_bytes(*static_cast<std::size_t*>(raw)));
+  std::free(raw);
+}
+
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_new(n); }
+void* operator new[](std::size_t n) { return counted_new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return counted_new(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return counted_new(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void operator delete(void* p) noexcept { counted_delete(p); }
+void operator delete[](void* p) noexcept { counted_delete(p); }
+void operator delete(void* p, std::size_t) noexcept { counted_delete(p); }
+void operator delete[](void* p, std::size_t) noexcept { counted_delete(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { counted_delete(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_delete(p); }
+
+using namespace botwarden;
+using namespace botwarden::testing;
+
+namespace {
+
+struct Discard : events::EventSink {
+  std::size_t events = 0;
+  void emit(const events::DetectionEvent&) override { ++events; }
+};
+
+// The n-th subscriber of a residential /10: 100.64.0.0 + n + 1.
+std::string subscriber(std::uint32_t n) {
+  const std::uint32_t a = (100u << 24 | 64u << 16) + n + 1;
+  return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." + std::to_string((a >> 8) & 255) +
+         "." + std::to_string(a & 255);
+}
+
+constexpr Micros kSecond = kMicrosPerSecond;
+
+}  // namespace
+
+TEST_CASE("100,000 subscribers with typical traffic hold under 400 bytes each of detector state") {
+  DetectConfig config;
+  Discard sink;
+  detect::Engine engine("sensor1", config, sink);
+  constexpr std::uint32_t kSubscribers = 100'000;
+  const long long before = g_live_bytes.load();
+  // Typical residential mail: most send one message through a foreign MX or
+  // the relay; every tenth sends three to different MX servers.
+  for (std::uint32_t n = 0; n < kSubscribers; ++n) {
+    const std::string client = subscriber(n);
+    const Micros at = kT0 + static_cast<Micros>(n) * 100;
+    if (n % 4 == 1) {
+      engine.on_session(submission(client.c_str(), "DESKTOP-7F3KQ2L", at));
+    } else {
+      engine.on_session(delivery(client.c_str(), mx(n % 200), "home.example.org", at, "me@example.org",
+                                 "you@example.net"));
+    }
+    if (n % 10 == 3) {
+      for (unsigned i = 1; i <= 2; ++i) {
+        engine.on_session(delivery(client.c_str(), mx((n + i * 7) % 200), "home.example.org", at + i * kSecond,
+                                   "me@example.org", "you@example.net"));
+      }
+    }
+  }
+  REQUIRE(engine.stats().tracked_subscribers == kSubscribers);
+  const long long per_subscriber = (g_live_bytes.load() - before) / kSubscribers;
+  MESSAGE("detector state: " << per_subscriber << " bytes per subscriber");
+  CHECK(per_subscriber < 400);
+}
