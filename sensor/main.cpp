@@ -15,23 +15,9 @@
 #include "sensor/events/http_sink.hpp"
 #include "sensor/events/jsonl_sink.hpp"
 #include "sensor/pipeline/pipeline.hpp"
+#include "sensor/pipeline/pipeline_config.hpp"
 #include "sensor/pipeline/run.hpp"
 #include "sensor/smtp/session_log.hpp"
-
-namespace {
-
-botwarden::pipeline::PipelineConfig pipeline_config(const botwarden::SensorConfig& cfg) {
-  botwarden::pipeline::PipelineConfig p;
-  p.subscribers = botwarden::PrefixSet(cfg.subscriber_prefixes);
-  p.relays = botwarden::PrefixSet(cfg.smtp_relays);
-  p.max_flows = static_cast<std::size_t>(cfg.flows.max_flows);
-  p.flow_idle_timeout = cfg.flows.flow_idle_timeout_seconds * botwarden::kMicrosPerSecond;
-  p.flow_max_age = cfg.flows.flow_max_age_seconds * botwarden::kMicrosPerSecond;
-  p.max_out_of_order_bytes = static_cast<std::size_t>(cfg.flows.max_ooo_bytes);
-  return p;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"botwarden-sensor: finds spam bots on ISP subscriber links"};
@@ -143,12 +129,10 @@ int main(int argc, char** argv) {
     std::unique_ptr<botwarden::pipeline::Pipeline> pipeline;
     std::unique_ptr<botwarden::pipeline::WorkerPool> pool;
     if (cfg.workers > 1) {
-      botwarden::pipeline::WorkerOptions w;
-      w.workers = static_cast<std::size_t>(cfg.workers);
-      w.ipv6_subscriber_prefix = cfg.detect.ipv6_subscriber_prefix;
-      pool = std::make_unique<botwarden::pipeline::WorkerPool>(pipeline_config(cfg), w, sinks);
+      pool = std::make_unique<botwarden::pipeline::WorkerPool>(botwarden::pipeline::pipeline_config(cfg),
+                                                               botwarden::pipeline::worker_options(cfg), sinks);
     } else {
-      pipeline = std::make_unique<botwarden::pipeline::Pipeline>(pipeline_config(cfg), sinks);
+      pipeline = std::make_unique<botwarden::pipeline::Pipeline>(botwarden::pipeline::pipeline_config(cfg), sinks);
     }
     botwarden::pipeline::install_stop_handlers();
     botwarden::pipeline::RunOptions run_options;

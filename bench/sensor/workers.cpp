@@ -1,0 +1,187 @@
+// bench-sensor-workers: the worker stage with packets already in memory, so
+// the serial file read does not cap it (docs/PERFORMANCE.md, "Workers").
+// Loads a capture into memory, then times, REPEAT times each (median):
+//   pipeline  one Pipeline over the packets (what --workers 1 runs)
+//   stage N   the worker stage alone: the reader's dispatch is done before the
+//             clock starts (per-worker message lists, ticks included); N
+//             threads each run a Worker (a Pipeline and its record tagging)
+//   pool N    the whole WorkerPool from memory: dispatch, copies into the
+//             rings, N worker threads, the ordered merge
+// and prints packets/s and the ratios to one worker.
+//
+// Usage: bench-sensor-workers CONFIG PCAP [REPEAT=3] [MAX_WORKERS=2]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sensor/capture/capture.hpp"
+#include "sensor/pipeline/pipeline_config.hpp"
+
+using namespace botwarden;
+using namespace botwarden::pipeline;
+
+namespace {
+
+struct Loaded {
+  Micros ts;
+  int link_type;
+  std::size_t offset;
+  std::uint32_t length;
+};
+
+struct Counter final : SessionSink {
+  std::uint64_t records = 0;
+  void on_session(const smtp::SessionRecord&) override { ++records; }
+  void on_time(Micros) override {}
+};
+
+struct Message {
+  WorkItem item;
+  std::span<const std::uint8_t> frame;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: bench-sensor-workers CONFIG PCAP [REPEAT=3] [MAX_WORKERS=2]\n");
+    return 2;
+  }
+  const int repeat = argc > 3 ? std::max(1, std::atoi(argv[3])) : 3;
+  const std::size_t max_workers = argc > 4 ? static_cast<std::size_t>(std::max(1, std::atoi(argv[4]))) : 2;
+  SensorConfig cfg;
+  try {
+    cfg = load_sensor_config(ConfigFile::load(argv[1]));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench-sensor-workers: %s\n", e.what());
+    return 2;
+  }
+  const PipelineConfig config = pipeline_config(cfg);
+
+  // Load every packet into one arena.
+  std::vector<std::uint8_t> arena;
+  std::vector<Loaded> packets;
+  {
+    capture::OfflineReader reader({argv[2]});
+    capture::Packet p;
+    for (;;) {
+      const auto status = reader.next(p);
+      if (status == capture::ReadStatus::packet) {
+        packets.push_back({p.ts, p.link_type, arena.size(), static_cast<std::uint32_t>(p.data.size())});
+        arena.insert(arena.end(), p.data.begin(), p.data.end());
+      } else if (status == capture::ReadStatus::error) {
+        std::fprintf(stderr, "bench-sensor-workers: %s\n", reader.error().c_str());
+        return 1;
+      } else {
+        break;
+      }
+    }
+  }
+  const auto frame_of = [&](const Loaded& l) {
+    return std::span<const std::uint8_t>(arena.data() + l.offset, l.length);
+  };
+  const double n = static_cast<double>(packets.size());
+  std::printf("# %zu packets, %.0f MB in memory; median of %d runs\n", packets.size(),
+              static_cast<double>(arena.size()) / 1e6, repeat);
+  std::printf("%-10s %8s %10s %12s %8s\n", "mode", "workers", "seconds", "packets/s", "ratio");
+
+  // One Pipeline.
+  double single = 0;
+  {
+    std::vector<double> runs;
+    std::uint64_t records = 0;
+    for (int r = 0; r < repeat; ++r) {
+      Counter sink;
+      Pipeline pipeline(config, sink);
+      const auto start = std::chrono::steady_clock::now();
+      for (const auto& l : packets) pipeline.packet(l.ts, l.link_type, frame_of(l));
+      pipeline.finish();
+      runs.push_back(seconds_since(start));
+      records = sink.records;
+    }
+    single = median(runs);
+    std::printf("%-10s %8d %10.3f %12.0f %8.2f   (%llu records)\n", "pipeline", 1, single, n / single, 1.0,
+                static_cast<unsigned long long>(records));
+  }
+
+  // The worker stage alone.
+  double stage_one = 0;
+  for (std::size_t workers = 1; workers <= max_workers; ++workers) {
+    WorkerOptions options = worker_options(cfg);
+    options.workers = workers;
+    Dispatcher dispatcher(config, options);
+    std::vector<std::vector<Message>> lists(workers);
+    const auto collect = [&](std::size_t w, const WorkItem& item, std::span<const std::uint8_t> frame) {
+      if (w == Dispatcher::kAll) {
+        for (auto& list : lists) list.push_back({item, frame});
+      } else {
+        lists[w].push_back({item, frame});
+      }
+    };
+    for (const auto& l : packets) dispatcher.packet(l.ts, l.link_type, frame_of(l), collect);
+    dispatcher.finish(collect);
+    std::vector<double> runs;
+    std::uint64_t outputs = 0;
+    for (int r = 0; r < repeat; ++r) {
+      std::vector<std::unique_ptr<Worker>> ws;
+      for (std::size_t w = 0; w < workers; ++w) ws.push_back(std::make_unique<Worker>(config));
+      const auto start = std::chrono::steady_clock::now();
+      std::vector<std::thread> threads;
+      for (std::size_t w = 0; w < workers; ++w) {
+        threads.emplace_back([&, w] {
+          for (const auto& m : lists[w]) ws[w]->handle(m.item, m.frame);
+        });
+      }
+      for (auto& t : threads) t.join();
+      runs.push_back(seconds_since(start));
+      outputs = 0;
+      for (auto& w : ws) {
+        std::vector<WorkerOutput> out;
+        w->take_output(out);
+        outputs += static_cast<std::uint64_t>(std::count_if(out.begin(), out.end(), [](const WorkerOutput& o) {
+          return o.kind == WorkerOutput::Kind::record;
+        }));
+      }
+    }
+    const double s = median(runs);
+    if (workers == 1) stage_one = s;
+    std::printf("%-10s %8zu %10.3f %12.0f %8.2f   (%llu records)\n", "stage", workers, s, n / s, stage_one / s,
+                static_cast<unsigned long long>(outputs));
+  }
+
+  // The whole pool from memory.
+  double pool_one = 0;
+  for (std::size_t workers = 1; workers <= max_workers; ++workers) {
+    WorkerOptions options = worker_options(cfg);
+    options.workers = workers;
+    std::vector<double> runs;
+    std::uint64_t records = 0;
+    for (int r = 0; r < repeat; ++r) {
+      Counter sink;
+      WorkerPool pool(config, options, sink);
+      const auto start = std::chrono::steady_clock::now();
+      for (const auto& l : packets) pool.packet(l.ts, l.link_type, frame_of(l));
+      pool.finish();
+      runs.push_back(seconds_since(start));
+      records = sink.records;
+    }
+    const double s = median(runs);
+    if (workers == 1) pool_one = s;
+    std::printf("%-10s %8zu %10.3f %12.0f %8.2f   (%llu records)\n", "pool", workers, s, n / s, pool_one / s,
+                static_cast<unsigned long long>(records));
+  }
+  return 0;
+}
