@@ -114,3 +114,35 @@ TEST_CASE("100,000 subscribers with typical traffic hold under 400 bytes each of
   MESSAGE("detector state: " << per_subscriber << " bytes per subscriber");
   CHECK(per_subscriber < 400);
 }
+
+TEST_CASE("subscribers whose windows have passed are freed: a new crowd reuses their memory") {
+  DetectConfig config;
+  Discard sink;
+  detect::Engine engine("sensor1", config, sink);
+  constexpr std::uint32_t kSubscribers = 20'000;
+  const auto crowd = [&](std::uint32_t first, Micros start) {
+    for (std::uint32_t n = first; n < first + kSubscribers; ++n) {
+      const std::string client = subscriber(n);
+      const Micros at = start + static_cast<Micros>(n - first) * 1000;
+      engine.on_time(at);
+      engine.on_session(delivery(client.c_str(), mx(n % 200), "[192.0.2.1]", at));
+      engine.on_session(delivery(client.c_str(), mx((n + 1) % 200), "[192.0.2.1]", at + kSecond));
+    }
+  };
+  const long long before = g_live_bytes.load();
+  crowd(0, kT0);
+  const long long first = g_live_bytes.load() - before;
+  REQUIRE(engine.stats().tracked_subscribers == kSubscribers);
+  // A day later (longer than every window, the event window's 24 h too) a
+  // different crowd arrives.
+  crowd(kSubscribers, kT0 + 25 * 3600 * kSecond);
+  REQUIRE(engine.stats().tracked_subscribers == kSubscribers);
+  const long long second = g_live_bytes.load() - before;
+  MESSAGE("flagged subscribers in one snowshoe cluster: " << first / kSubscribers
+                                                          << " bytes each; after a second crowd " << second / kSubscribers);
+  // Every one of them is flagged (bad_helo, then snowshoe: one sender
+  // fingerprint) and so carries its reports and a cluster membership.
+  CHECK(sink.events >= 2 * kSubscribers);
+  CHECK(first / kSubscribers < 1024);
+  CHECK(second < first + first / 50);
+}
