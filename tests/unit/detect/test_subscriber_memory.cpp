@@ -119,7 +119,7 @@ TEST_CASE("subscribers whose windows have passed are freed: a new crowd reuses t
   DetectConfig config;
   Discard sink;
   detect::Engine engine("sensor1", config, sink);
-  constexpr std::uint32_t kSubscribers = 20'000;
+  constexpr std::uint32_t kSubscribers = 10'000;
   const auto crowd = [&](std::uint32_t first, Micros start) {
     for (std::uint32_t n = first; n < first + kSubscribers; ++n) {
       const std::string client = subscriber(n);
