@@ -26,7 +26,10 @@
 #include "notifier/ingest/ingester.hpp"
 #include "notifier/mapping/parsers.hpp"
 #include "notifier/notices/notices_command.hpp"
+#include "notifier/report/month_gauges.hpp"
 #include "notifier/report/report_command.hpp"
+#include "notifier/report/report_config.hpp"
+#include "notifier/report/sqlite_report_source.hpp"
 #include "notifier/store/sqlite_store.hpp"
 #include "sensor/common/log.hpp"
 #include "web/pages/pages.hpp"
@@ -170,10 +173,28 @@ int run_serve(Notifier& n, const ConfigFile& file) {
   ingest::EventsApi events(n.ingester, sensors, {body_limit, static_cast<std::size_t>(n.config.max_events_per_batch)},
                            ingest::system_now);
   web::Router router;
-  // The web pages: walled-garden notice (fallback), cleanup link, console, ops API, /metrics.
+  // The web pages: walled-garden notice (fallback), cleanup link, console, ops API, /metrics,
+  // the metrics report (/console/report, /api/v1/report, botwarden_report_* gauges).
   auto server_metrics = std::make_shared<web::ServerMetrics>();
+  const auto report_config = report::load_report_config(file);
+  const auto open_report_source = [database = n.config.database] {
+    return std::make_unique<report::SqliteReportSource>(database);
+  };
+  std::shared_ptr<report::MonthGauges> report_gauges;
+  if (report_config.metrics_cache_seconds > 0) {
+    report_gauges = std::make_shared<report::MonthGauges>(open_report_source, report_config.zone,
+                                                          report_config.metrics_cache_seconds * kMicrosPerSecond);
+  }
   const auto pages = web::register_pages(
-      router, {n.store, n.incidents, web::load_pages_config(file), ingest::system_now, server_metrics, {}});
+      router, {n.store, n.incidents, web::load_pages_config(file), ingest::system_now, server_metrics,
+               [&events] {
+                 const auto t = events.totals();
+                 return web::IngestTotals{t.accepted,          t.duplicate,         t.rejected,
+                                          t.batches_unauthorized, t.batches_malformed, t.batches_too_large,
+                                          t.batches_store_failure};
+               },
+               std::make_shared<web::ReportPage>(open_report_source, report_config.zone, ingest::system_now),
+               report_gauges});
   router.add(
       web::Verb::post, "/api/v1/events",
       [&events](const web::Request& request, const web::RequestContext&) { return events.handle_events_post(request); },
@@ -313,6 +334,7 @@ int main(int argc, char** argv) {
     config = load_notifier_config(*file);
     if (serve_cmd->parsed()) web::load_web_config(*file);  // [web] errors are configuration errors too
     if (serve_cmd->parsed()) web::load_pages_config(*file);  // [pages] too
+    if (serve_cmd->parsed()) report::load_report_config(*file);  // [report] too
     notices::load_notices_config(*file);                    // [notices] and [enforce] too, for every command
     enforce::load_enforce_config(*file);
     setup_logging("notifier", config.log_level);

@@ -67,11 +67,13 @@ Response EventsApi::handle_events_post(const Request& request) const {
   }
   const auto* sensor = authenticate(request);
   if (!sensor) {
+    counters_.batches_unauthorized.fetch_add(1, std::memory_order_relaxed);
     auto response = error(request, http::status::unauthorized, "missing or wrong bearer token");
     response.set(http::field::www_authenticate, "Bearer");
     return response;
   }
   if (request.body().size() > limits_.body_limit) {
+    counters_.batches_too_large.fetch_add(1, std::memory_order_relaxed);
     return error(request, http::status::payload_too_large,
                  "body larger than " + std::to_string(limits_.body_limit) + " bytes");
   }
@@ -79,16 +81,22 @@ Response EventsApi::handle_events_post(const Request& request) const {
   try {
     body = parse_json(request.body());
   } catch (const ParseError& e) {
+    counters_.batches_malformed.fetch_add(1, std::memory_order_relaxed);
     return error(request, http::status::bad_request, e.message);
   }
   if (!body.is_object() || !body.contains("events") || !body["events"].is_array()) {
+    counters_.batches_malformed.fetch_add(1, std::memory_order_relaxed);
     return error(request, http::status::bad_request, "body: expected {\"events\": [...]}");
   }
   for (const auto& [key, value] : body.items()) {
-    if (key != "events") return error(request, http::status::bad_request, key + ": unknown field");
+    if (key != "events") {
+      counters_.batches_malformed.fetch_add(1, std::memory_order_relaxed);
+      return error(request, http::status::bad_request, key + ": unknown field");
+    }
   }
   const auto& events = body["events"];
   if (events.size() > limits_.max_events) {
+    counters_.batches_too_large.fetch_add(1, std::memory_order_relaxed);
     return error(request, http::status::payload_too_large,
                  "events: more than " + std::to_string(limits_.max_events) + " events in one batch");
   }
@@ -97,6 +105,7 @@ Response EventsApi::handle_events_post(const Request& request) const {
     results = ingester_.ingest_batch(events, clock_(), sensor->name);
   } catch (const std::exception& e) {
     spdlog::error("events from sensor {}: {}", sensor->name, e.what());
+    counters_.batches_store_failure.fetch_add(1, std::memory_order_relaxed);
     return error(request, http::status::internal_server_error, "store failure; nothing of this batch was kept");
   }
   nlohmann::json out = nlohmann::json::array();
@@ -107,9 +116,23 @@ Response EventsApi::handle_events_post(const Request& request) const {
     if (r.status == EventStatus::rejected) item["reason"] = r.reason;
     out.push_back(std::move(item));
   }
+  counters_.accepted.fetch_add(counts.accepted, std::memory_order_relaxed);
+  counters_.duplicate.fetch_add(counts.duplicate, std::memory_order_relaxed);
+  counters_.rejected.fetch_add(counts.rejected, std::memory_order_relaxed);
   spdlog::info("events from sensor {}: {} accepted, {} duplicate, {} rejected", sensor->name, counts.accepted,
                counts.duplicate, counts.rejected);
   return json_response(request, http::status::ok, {{"results", out}});
+}
+
+EventsApiTotals EventsApi::totals() const {
+  constexpr auto relaxed = std::memory_order_relaxed;
+  return {counters_.accepted.load(relaxed),
+          counters_.duplicate.load(relaxed),
+          counters_.rejected.load(relaxed),
+          counters_.batches_unauthorized.load(relaxed),
+          counters_.batches_malformed.load(relaxed),
+          counters_.batches_too_large.load(relaxed),
+          counters_.batches_store_failure.load(relaxed)};
 }
 
 }  // namespace botwarden::ingest

@@ -13,6 +13,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -29,6 +31,13 @@ struct SensorCredential {
   std::string token;
 };
 
+// What handle_events_post() has seen since start, for /metrics: events by
+// result, and batches refused whole (no event of them counted) by reason.
+struct EventsApiTotals {
+  std::int64_t accepted = 0, duplicate = 0, rejected = 0;
+  std::int64_t batches_unauthorized = 0, batches_malformed = 0, batches_too_large = 0, batches_store_failure = 0;
+};
+
 struct EventsApiLimits {
   std::size_t body_limit = 1 << 20;  // bytes: a batch of 1000 events is ~600 KB
   std::size_t max_events = 1000;
@@ -39,9 +48,17 @@ class EventsApi {
   EventsApi(Ingester& ingester, std::vector<SensorCredential> sensors, EventsApiLimits limits,
             std::function<Micros()> clock);
   Response handle_events_post(const Request& request) const;
+  EventsApiTotals totals() const;  // thread-safe
 
  private:
   const SensorCredential* authenticate(const Request& request) const;
+  // Relaxed atomics: counters read by /metrics while handler threads add.
+  struct Counters {
+    std::atomic<std::int64_t> accepted{0}, duplicate{0}, rejected{0};
+    std::atomic<std::int64_t> batches_unauthorized{0}, batches_malformed{0}, batches_too_large{0},
+        batches_store_failure{0};
+  };
+  mutable Counters counters_;
 
   Ingester& ingester_;
   std::vector<SensorCredential> sensors_;

@@ -13,7 +13,12 @@ std::string MonthGauges::exposition(Micros now) {
   const auto period = make_period("", "", PeriodLength::month, zone_, now);
   if (period.from != period_from_ || now - computed_at_ >= max_age_ || now < computed_at_) {
     const auto source = open_source_();
-    text_ = to_prometheus(compute_report(*source, period, zone_, now));
+    text_ = to_prometheus(compute_report(*source, period, zone_, now)) +
+            "# HELP botwarden_report_computed_timestamp_seconds When the botwarden_report_* gauges were computed "
+            "(Unix time; they are cached).\n"
+            "# TYPE botwarden_report_computed_timestamp_seconds gauge\n"
+            "botwarden_report_computed_timestamp_seconds " +
+            std::to_string(now / kMicrosPerSecond) + "\n";
     computed_at_ = now;
     period_from_ = period.from;
   }

@@ -20,8 +20,10 @@ class MonthGauges {
   using SourceFactory = std::function<std::unique_ptr<ReportSource>()>;
   MonthGauges(SourceFactory open_source, TimeZone zone, Micros max_age);
 
-  // botwarden_report_* gauges with period="<this month's label>"; the text
-  // computed at most `max_age` ago (a new month always recomputes).
+  // botwarden_report_* gauges with period="<this month's label>" (the month
+  // to date: a report counts what was recorded before now), then
+  // botwarden_report_computed_timestamp_seconds; the text computed at most
+  // `max_age` ago (a new month always recomputes).
   // Throws what the source throws (store::StoreError) when it cannot read.
   std::string exposition(Micros now);
 

@@ -12,6 +12,7 @@ ReportConfig load_report_config(const ConfigFile& file) {
   } catch (const TimeZoneError& e) {
     section.fail("timezone", e.what());
   }
+  config.metrics_cache_seconds = section.get_int("metrics_cache_seconds", 60, 0, 86400);
   section.finish();
   return config;
 }

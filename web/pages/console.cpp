@@ -101,6 +101,7 @@ Data Console::header_data(const Session& session) const {
   data.set("user", session.user);
   data.set("role", std::string(to_string(session.role)));
   data.set("csrf", session.csrf);
+  data.set("has_report", deps_->report != nullptr);
   return data;
 }
 
@@ -186,6 +187,28 @@ Response Console::home(const Request& request, const RequestContext& context) {
   auto response = make_error(request, Status::not_found);
   response.set(beast_http::field::cache_control, "no-store");
   return response;
+}
+
+Response Console::report(const Request& request, const RequestContext& context) {
+  const auto session = session_of(request);
+  if (!session) return make_redirect(request, "/console/login");
+  ReportQuery query;
+  try {
+    query = deps_->report->parse_query(context.query, kReportPageFormats);
+  } catch (const ReportQueryError& e) {
+    Data data = header_data(*session);
+    data.set("heading", "Report");
+    data.set("error", std::string(e.what()));
+    data.set("back", "/console/report");
+    data.set("back_text", "This month's report");
+    return html_response(request, Status::bad_request, render_page("console_message", "en", "Report: botwarden console", data));
+  }
+  const ReportConsole chrome{session->user, std::string(to_string(session->role)), session->csrf,
+                             query.from,    query.to,                              query.length};
+  const auto figures = deps_->report->compute(query.period);
+  // JSON and CSV as the ops API gives them; the page with the console's headers.
+  if (query.format != "html") return report_response(request, figures, query.format);
+  return html_response(request, Status::ok, render_report_html(figures, &chrome));
 }
 
 Response Console::incidents(const Request& request, const RequestContext& context) {

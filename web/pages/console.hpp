@@ -27,6 +27,8 @@ class Console {
   // GET /console/incidents/{id}, POST /console/incidents/{id}/actions
   Response incident(const Request& request, const RequestContext& context);
   Response home(const Request& request, const RequestContext& context);               // GET /console[/...]
+  // GET /console/report?from=&to=&period=&format=html|json|csv (viewer+; needs PagesDeps::report)
+  Response report(const Request& request, const RequestContext& context);
 
   std::size_t session_count() const { return sessions_.size(); }
 

@@ -1,6 +1,8 @@
 // Prometheus exposition of the store's and the server's counters.
 #include "web/pages/metrics_page.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <sstream>
 
@@ -54,10 +56,16 @@ std::string MetricsPage::exposition() const {
   out << "botwarden_events_stored " << store.count_events() << "\n";
   if (deps_->ingest_totals) {
     const auto totals = deps_->ingest_totals();
-    header(out, "botwarden_events_ingested_total", "counter", "Detection events received, by result.");
-    out << "botwarden_events_ingested_total{result=\"accepted\"} " << totals.accepted << "\n";
-    out << "botwarden_events_ingested_total{result=\"duplicate\"} " << totals.duplicate << "\n";
-    out << "botwarden_events_ingested_total{result=\"rejected\"} " << totals.rejected << "\n";
+    header(out, "botwarden_ingest_events_total", "counter", "Detection events received by POST /api/v1/events, by result.");
+    out << "botwarden_ingest_events_total{result=\"accepted\"} " << totals.accepted << "\n";
+    out << "botwarden_ingest_events_total{result=\"duplicate\"} " << totals.duplicate << "\n";
+    out << "botwarden_ingest_events_total{result=\"rejected\"} " << totals.rejected << "\n";
+    header(out, "botwarden_ingest_batches_refused_total", "counter",
+           "Batches POST /api/v1/events refused whole (none of their events counted above), by reason.");
+    out << "botwarden_ingest_batches_refused_total{reason=\"unauthorized\"} " << totals.batches_unauthorized << "\n";
+    out << "botwarden_ingest_batches_refused_total{reason=\"malformed\"} " << totals.batches_malformed << "\n";
+    out << "botwarden_ingest_batches_refused_total{reason=\"too_large\"} " << totals.batches_too_large << "\n";
+    out << "botwarden_ingest_batches_refused_total{reason=\"store_failure\"} " << totals.batches_store_failure << "\n";
   }
   if (console_) {
     header(out, "botwarden_console_sessions", "gauge", "Live ops console sessions.");
@@ -88,6 +96,15 @@ std::string MetricsPage::exposition() const {
     out << "botwarden_http_request_duration_seconds_bucket{le=\"+Inf\"} " << cumulative << "\n";
     out << "botwarden_http_request_duration_seconds_sum " << seconds(m.latency_sum) << "\n";
     out << "botwarden_http_request_duration_seconds_count " << cumulative << "\n";
+  }
+  if (deps_->report_gauges) {
+    // The month-to-date report, cached by MonthGauges; a store that cannot be
+    // read leaves the gauges out of this scrape rather than failing it.
+    try {
+      out << deps_->report_gauges->exposition(deps_->clock ? deps_->clock() : system_clock_now());
+    } catch (const std::exception& e) {
+      spdlog::error("/metrics: botwarden_report_* gauges left out: {}", e.what());
+    }
   }
   return out.str();
 }

@@ -85,6 +85,21 @@ Response OpsApi::list(const Request& request, const RequestContext& context) con
                        {{"incidents", incidents}, {"total", page.total}, {"limit", query.limit}, {"offset", query.offset}});
 }
 
+Response OpsApi::report(const Request& request, const RequestContext& context) const {
+  if (!authenticate(request)) {
+    auto response = json_error(request, Status::unauthorized, "missing or wrong bearer token");
+    response.set(beast_http::field::www_authenticate, "Bearer");
+    return response;
+  }
+  ReportQuery query;
+  try {
+    query = deps_->report->parse_query(context.query, kReportApiFormats);
+  } catch (const ReportQueryError& e) {
+    return json_error(request, Status::bad_request, e.what());
+  }
+  return report_response(request, deps_->report->compute(query.period), query.format);
+}
+
 Response OpsApi::incident(const Request& request, const RequestContext& context) const {
   const auto* token = authenticate(request);
   if (!token) {

@@ -52,6 +52,10 @@ Pages register_pages(Router& router, PagesDeps deps) {
     router.add_prefix(verb, "/console/incidents/",
                       [console](const Request& q, const RequestContext& c) { return console->incident(q, c); });
   }
+  if (shared->report) {
+    router.add(Verb::get, "/console/report",
+               [console](const Request& q, const RequestContext& c) { return console->report(q, c); });
+  }
   router.add(Verb::get, "/console", [console](const Request& q, const RequestContext& c) { return console->home(q, c); });
   router.add_prefix(Verb::get, "/console/",
                     [console](const Request& q, const RequestContext& c) { return console->home(q, c); });
@@ -61,6 +65,9 @@ Pages register_pages(Router& router, PagesDeps deps) {
   for (const auto verb : {Verb::get, Verb::post}) {
     router.add_prefix(verb, "/api/v1/incidents/",
                       [api](const Request& q, const RequestContext& c) { return api->incident(q, c); });
+  }
+  if (shared->report) {
+    router.add(Verb::get, "/api/v1/report", [api](const Request& q, const RequestContext& c) { return api->report(q, c); });
   }
   auto metrics = pages.metrics;
   router.add(Verb::get, "/metrics", [metrics](const Request& q, const RequestContext& c) { return metrics->handle(q, c); });

@@ -99,7 +99,9 @@ constexpr std::string_view kLogin = R"(<main class="narrow">
 </main>
 )";
 
+// The navigation is drawn the same way on the report page (web/report/report_page.cpp).
 constexpr std::string_view kConsoleHeader = R"(<header class="bar"><span>botwarden console</span>
+<nav><a href="/console/incidents">Incidents</a>{{#has_report}} <a href="/console/report">Report</a>{{/has_report}}</nav>
 <span>{{user}} ({{role}})</span>
 <form method="post" action="/console/logout" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Log out</button></form>
 </header>
@@ -126,6 +128,14 @@ constexpr std::string_view kIncidents = R"({{> header}}<main class="wide">
 {{/incidents}}</tbody>
 </table>
 <p class="paging">{{#prev}}<a href="{{prev}}">Previous page</a> {{/prev}}{{#next}}<a href="{{next}}">Next page</a>{{/next}}</p>
+</main>
+)";
+
+// A console page with only a message: a refused report query.
+constexpr std::string_view kConsoleMessage = R"({{> header}}<main class="wide">
+<h1>{{heading}}</h1>
+{{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+{{#back}}<p><a href="{{back}}">{{back_text}}</a></p>{{/back}}
 </main>
 )";
 
@@ -304,7 +314,7 @@ const Strings& german() {
 
 const std::map<std::string_view, std::string_view>& templates() {
   static const std::map<std::string_view, std::string_view> t = {
-      {"notice", kNotice}, {"neutral", kNeutral}, {"message", kMessage}, {"login", kLogin},
+      {"notice", kNotice}, {"neutral", kNeutral}, {"message", kMessage}, {"login", kLogin}, {"console_message", kConsoleMessage},
       {"incidents", kIncidents}, {"incident", kIncident}};
   return t;
 }

@@ -21,7 +21,7 @@ inline constexpr std::string_view kPageContentSecurityPolicy =
     "base-uri 'none'";
 inline constexpr std::string_view kStylesheetPath = "/static/botwarden.css";
 
-// Template names: "notice", "neutral", "message", "login", "incidents", "incident".
+// Template names: "notice", "neutral", "message", "login", "incidents", "incident", "console_message".
 // Renders the named body inside the page frame (lang attribute, viewport, title, stylesheet).
 std::string render_page(std::string_view template_name, std::string_view language, std::string_view title,
                         const Data& data);

@@ -1,53 +1,136 @@
 // ReportPage: query -> period -> report -> HTML / JSON / CSV.
 #include "report_handler.hpp"
 
-#include <boost/url/params_view.hpp>
-#include <boost/url/parse_query.hpp>
+#include <algorithm>
+#include <iterator>
+#include <optional>
 
 #include "notifier/report/report_format.hpp"
-#include "web/report/report_page.hpp"
 
 namespace botwarden::web {
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding only ('+' is kept: "2026-11-02T00:00:00+01:00" typed
+// into a URL must survive). Written out rather than Boost.URL's params_view,
+// which in 1.81 reads past a view ending in an empty value (web/pages/security.cpp).
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (text.size() - i < 3) return std::nullopt;
+    const int high = hex_value(text[i + 1]), low = hex_value(text[i + 2]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
+}
+
+std::string expected_formats(std::span<const std::string_view> formats) {
+  std::string out;
+  for (std::size_t i = 0; i < formats.size(); ++i) {
+    if (i) out += i + 1 == formats.size() ? " or " : ", ";
+    out += formats[i];
+  }
+  return out;
+}
+
+}  // namespace
 
 ReportPage::ReportPage(SourceFactory open_source, report::TimeZone zone, std::function<Micros()> clock)
     : open_source_(std::move(open_source)), zone_(std::move(zone)), clock_(std::move(clock)) {}
 
-Response ReportPage::handle(const Request& request, const RequestContext& context) const {
-  const auto bad = [&](const std::string& why) { return make_response(request, Status::bad_request, why + "\n"); };
-  std::string from, to, period, format = "html";
-  if (!boost::urls::parse_query(context.query)) return bad("query: not a valid query string");
-  // Percent-decoded ("%2B01:00" -> "+01:00"); '+' stays '+' so offsets survive.
-  for (const auto& param : boost::urls::params_view(context.query, boost::urls::encoding_opts{})) {
-    if (param.key == "from") from = param.value;
-    else if (param.key == "to") to = param.value;
-    else if (param.key == "period") period = param.value;
-    else if (param.key == "format") format = param.value;
-    else return bad("query: unknown parameter '" + std::string(param.key) + "' (from, to, period, format)");
+ReportQuery ReportPage::parse_query(std::string_view query, std::span<const std::string_view> formats) const {
+  ReportQuery q;
+  std::string format;
+  bool seen[4] = {false, false, false, false};
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view item = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (item.empty()) continue;
+    const auto eq = item.find('=');
+    const auto key = percent_decode(item.substr(0, eq));
+    const auto value = eq == std::string_view::npos ? std::optional<std::string>("") : percent_decode(item.substr(eq + 1));
+    if (!key || !value) throw ReportQueryError("query: not a valid query string (bad percent escape)");
+    std::string* const targets[] = {&q.from, &q.to, &q.length, &format};
+    const std::string_view names[] = {"from", "to", "period", "format"};
+    const auto index = static_cast<std::size_t>(std::find(std::begin(names), std::end(names), *key) - std::begin(names));
+    if (index == std::size(names)) {
+      // The name is echoed only when short and printable (it is shown on a page and in logs).
+      const bool printable =
+          key->size() <= 40 && std::all_of(key->begin(), key->end(), [](char c) { return c > ' ' && c < 127; });
+      throw ReportQueryError("query: unknown parameter " + (printable ? "'" + *key + "' " : std::string()) +
+                             "(from, to, period, format)");
+    }
+    if (seen[index]) throw ReportQueryError(*key + ": given more than once");
+    seen[index] = true;
+    *targets[index] = *value;
   }
-  if (format != "html" && format != "json" && format != "csv") return bad("format: expected html, json or csv");
+  if (format.empty()) format = std::string(formats.front());
+  if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
+    throw ReportQueryError("format: expected " + expected_formats(formats));
+  }
+  q.format = format;
   std::optional<report::PeriodLength> length;
-  if (!period.empty() && !(length = report::parse_period_length(period))) {
-    return bad("period: expected day, week or month");
+  if (!q.length.empty() && !(length = report::parse_period_length(q.length))) {
+    throw ReportQueryError("period: expected day, week or month");
   }
-  report::Period p;
-  const Micros now = clock_();
+  if (length && !q.to.empty()) throw ReportQueryError("period: give to or period, not both");
   try {
-    p = report::make_period(from, to, length, zone_, now);
+    q.period = report::make_period(q.from, q.to, length, zone_, clock_());
   } catch (const report::PeriodError& e) {
     std::string message = e.what();
     if (message.rfind("--", 0) == 0) message.erase(0, 2);  // the query says "from", not "--from"
     std::size_t at = 0;
     while ((at = message.find(" --", at)) != std::string::npos) message.erase(at + 1, 2);
-    return bad(message);
+    throw ReportQueryError(message);
   }
-  if (p.to - p.from > kMaxReportDays * 86400 * kMicrosPerSecond) {
-    return bad("period longer than " + std::to_string(kMaxReportDays) + " days");
+  if (q.period.to - q.period.from > kMaxReportDays * 86400 * kMicrosPerSecond) {
+    throw ReportQueryError("period longer than " + std::to_string(kMaxReportDays) + " days");
   }
+  return q;
+}
+
+report::Report ReportPage::compute(const report::Period& period) const {
   const auto source = open_source_();
-  const auto result = report::compute_report(*source, p, zone_, now);
-  if (format == "json") return make_response(request, Status::ok, report::to_json(result).dump(2) + "\n", "application/json");
-  if (format == "csv") return make_response(request, Status::ok, report::to_csv(result), "text/csv; charset=utf-8");
-  return make_response(request, Status::ok, render_report_html(result), "text/html; charset=utf-8");
+  return report::compute_report(*source, period, zone_, clock_());
+}
+
+Response ReportPage::handle(const Request& request, const RequestContext& context) const {
+  ReportQuery query;
+  try {
+    query = parse_query(context.query, kReportPageFormats);
+  } catch (const ReportQueryError& e) {
+    return make_response(request, Status::bad_request, std::string(e.what()) + "\n");
+  }
+  return report_response(request, compute(query.period), query.format);
+}
+
+Response report_response(const Request& request, const report::Report& report, std::string_view format,
+                         const ReportConsole* console) {
+  Response response;
+  if (format == "json") {
+    response = make_response(request, Status::ok, report::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", "application/json");
+  } else if (format == "csv") {
+    response = make_response(request, Status::ok, report::to_csv(report), "text/csv; charset=utf-8");
+  } else {
+    response = make_response(request, Status::ok, render_report_html(report, console), "text/html; charset=utf-8");
+  }
+  response.set(beast_http::field::cache_control, "no-store");
+  return response;
 }
 
 }  // namespace botwarden::web

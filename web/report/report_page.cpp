@@ -22,9 +22,25 @@ constexpr const char* kPage = R"html(<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <title>botwarden bot metrics report {{label}}</title>
-</head>
+{{#console}}<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<link rel="stylesheet" href="/static/botwarden.css">
+{{/console}}</head>
 <body>
-<h1>Bot metrics report</h1>
+{{#console}}<header class="bar"><span>botwarden console</span>
+<nav><a href="/console/incidents">Incidents</a> <a href="/console/report" aria-current="page">Report</a></nav>
+<span>{{user}} ({{role}})</span>
+<form method="post" action="/console/logout" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Log out</button></form>
+</header>
+<form method="get" action="/console/report" class="filters">
+<label for="from">From</label> <input id="from" name="from" value="{{from}}" placeholder="2026-11-01" size="20">
+<label for="to">To (last day)</label> <input id="to" name="to" value="{{to}}" placeholder="2026-11-30" size="20">
+<label for="period">Period</label> <select id="period" name="period"><option value="">month, or from .. to</option>
+{{#lengths}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/lengths}}</select>
+<button type="submit">Show report</button>
+</form>
+<p class="downloads">The same report as <a href="{{json_link}}">JSON</a> or <a href="{{csv_link}}">CSV</a>.</p>
+{{/console}}<h1>Bot metrics report</h1>
 <p id="period" data-from="{{from}}" data-to="{{to}}">Period {{label}}; generated {{generated}}. Definitions: docs/METRICS.md (M3AAWG Bot Metrics, CSRIC III WG7).</p>
 <h2>Headline (M3AAWG)</h2>
 <p>Subscribers identified as infected: <strong data-figure="infected_share" data-value="{{infected_value}}">{{infected_text}}</strong> of a base of {{base}}.
@@ -72,6 +88,24 @@ Infected subscribers notified: <strong data-figure="notified_share" data-value="
 </body>
 </html>
 )html";
+
+// Percent-encodes a query value (RFC 3986 unreserved characters stay).
+std::string query_escape(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.' || c == '~' || c == ':') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
 
 std::string fixed(double v) {
   char out[32];
@@ -124,8 +158,34 @@ data histogram(const std::string& id, const std::string& series, const std::stri
 
 }  // namespace
 
-std::string render_report_html(const report::Report& r) {
+std::string render_report_html(const report::Report& r, const ReportConsole* console) {
   data page;
+  if (console) {
+    data c;
+    c.set("user", console->user);
+    c.set("role", console->role);
+    c.set("csrf", console->csrf);
+    c.set("from", console->from);
+    c.set("to", console->to);
+    data lengths = data::type::list;
+    for (const char* name : {"day", "week", "month"}) {
+      data item;
+      item.set("name", std::string(name));
+      item.set("selected", console->length == name);
+      lengths.push_back(item);
+    }
+    c.set("lengths", lengths);
+    std::string query;
+    for (const auto& [key, value] : {std::pair{"from", &console->from}, std::pair{"to", &console->to},
+                                     std::pair{"period", &console->length}}) {
+      if (!value->empty()) query += std::string(key) + "=" + query_escape(*value) + "&";
+    }
+    c.set("json_link", "/console/report?" + query + "format=json");
+    c.set("csv_link", "/console/report?" + query + "format=csv");
+    page.set("console", c);
+  } else {
+    page.set("console", false);
+  }
   page.set("label", r.period.label);
   page.set("from", format_rfc3339(r.period.from));
   page.set("to", format_rfc3339(r.period.to));

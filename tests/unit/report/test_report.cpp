@@ -252,6 +252,11 @@ TEST_CASE("[report] timezone is read from the configuration, errors name file, l
                     "(/usr/share/zoneinfo/Mars/Olympus cannot be read)");
   CHECK_THROWS_WITH(load_report_config(ConfigFile::parse("[report]\ntimezon = \"UTC\"\n", "botwarden.toml")),
                     "botwarden.toml:2: report.timezon: unknown key");
+  CHECK(ok.metrics_cache_seconds == 60);
+  CHECK(load_report_config(ConfigFile::parse("[report]\nmetrics_cache_seconds = 0\n", "botwarden.toml"))
+            .metrics_cache_seconds == 0);
+  CHECK_THROWS_WITH(load_report_config(ConfigFile::parse("[report]\nmetrics_cache_seconds = -5\n", "botwarden.toml")),
+                    "botwarden.toml:2: report.metrics_cache_seconds: -5 is out of range 0..86400");
 }
 
 TEST_CASE("the current month's gauges for /metrics are recomputed after max_age, and at a new month") {

@@ -81,7 +81,7 @@ struct PagesFixture {
     alice_incident = *result.incident_id;
     REQUIRE(incidents.record_notice_sent(alice_incident, now).applied);
     alice_token = db.find_incident(alice_incident)->token;
-    pages = register_pages(router, PagesDeps{db, incidents, std::move(config), [this] { return now; }, nullptr, {}});
+    pages = register_pages(router, PagesDeps{db, incidents, std::move(config), [this] { return now; }, nullptr, {}, nullptr, nullptr});
   }
 
   static PagesConfig default_config() {
