@@ -9,7 +9,10 @@
 //   3. an operator logs in, filters the list, opens another incident, reads
 //      the evidence and releases it; the store says acknowledged by the operator;
 //   4. a HELO of <img src=x onerror=alert(1)> shows as that literal text on
-//      both pages, and any dialog (a script ran) fails the test.
+//      both pages, and any dialog (a script ran) fails the test;
+//   5. the operator opens the metrics report from the console navigation and
+//      sees the ops API's JSON figures; a bad period is refused by name;
+//      /metrics counts a POSTed duplicate event and carries the report gauges.
 // Usage: node walled_garden.test.mjs NOTIFIER HASH_PASSWORD SOURCE_DIR
 import { chromium } from 'playwright-core';
 import { execFileSync, spawn } from 'node:child_process';
@@ -30,6 +33,7 @@ const artifacts = join(here, 'artifacts');
 mkdirSync(artifacts, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'bw-browser-'));
 const HOSTILE = '<img src=x onerror=alert(1)>';
+const API_TOKEN = 'browser-api-token-0123456789abcdef';
 const children = [];
 let failures = 0;
 
@@ -113,6 +117,10 @@ support_email = "abuse@isp.example"
 [[pages.tools]]
 name = "Example scanner"
 url = "https://tools.example/scanner"
+[[pages.api_tokens]]
+name = "dashboard"
+role = "viewer"
+token = "${API_TOKEN}"
 [[pages.users]]
 name = "otto"
 role = "operator"
@@ -249,6 +257,41 @@ password_hash = "${hash('operator-pass')}"
     check(bob.state === 'acknowledged', 'store: bob\'s incident is acknowledged');
     check(bobLast.actor === 'otto' && bobLast.actor_kind === 'operator' &&
       bobLast.reason.endsWith('customer called, ticket 4711'), 'store: the release is audited with the operator\'s name and reason');
+
+    // 5. The operator opens the report from the console's navigation and sees the
+    //    same figures as the ops API's JSON; /metrics carries them as gauges.
+    await Promise.all([console_.waitForURL('**/console/report'),
+      console_.getByRole('navigation').getByRole('link', { name: 'Report' }).click()]);
+    check(await console_.locator('h1').innerText() === 'Bot metrics report', 'the report opens from the console navigation');
+    const api = await fetch(`${base}/api/v1/report`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    const report = await api.json();
+    check(report.subscriber_base === 3 && report.subscribers_detected === 2 && report.notified === 2,
+      `the report counts 3 subscribers, 2 detected, 2 notified (API JSON: ${report.subscriber_base}, ${report.subscribers_detected}, ${report.notified})`);
+    const shown = async (figure) => console_.locator(`#figures tr[data-figure="${figure}"][data-label=""] td.value`).innerText();
+    for (const figure of ['subscriber_base', 'subscribers_detected', 'notified', 'acknowledged']) {
+      check(await shown(figure) === String(report[figure]), `report page shows ${figure} = ${report[figure]}`);
+    }
+    check(await shown('notified_share') === '100.00 %' && report.notified_share === 1, 'report page shows notified share 100.00 %');
+    check(await console_.locator('strong[data-figure="infected_share"]').getAttribute('data-value') === String(report.infected_share),
+      `headline infected share is the API's ${report.infected_share}`);
+    await console_.screenshot({ path: join(artifacts, '5-console-report.png'), fullPage: true });
+    await console_.getByLabel('Period', { exact: true }).selectOption('day');
+    await console_.getByLabel('From', { exact: true }).fill('yesterday');
+    await console_.getByRole('button', { name: 'Show report' }).click();
+    check(await console_.getByRole('alert').innerText() ===
+      "from: expected a date (2026-10-01) or an RFC 3339 time, got 'yesterday'", 'a bad date in the period form is refused, naming the field');
+
+    // One batch through the sensors' API (a duplicate of an ingested event), then /metrics.
+    const post = await fetch(`${base}/api/v1/events`, {
+      method: 'POST', headers: { authorization: 'Bearer browser-sensor-token-0123456789', 'content-type': 'application/json' },
+      body: `{"events": [${event(1, '100.64.0.10', 'bad_helo')}]}` });
+    check(post.status === 200, 'POST /api/v1/events: 200');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    check(metrics.includes('botwarden_ingest_events_total{result="duplicate"} 1\n'), '/metrics counts the duplicate event');
+    const gauge = (name) => (new RegExp(`^botwarden_report_${name}\\{period="[^"]*"\\} (\\S+)$`, 'm').exec(metrics) || [])[1];
+    check(gauge('subscriber_base') === String(report.subscriber_base) && gauge('notified') === String(report.notified) &&
+      gauge('notified_share') === String(report.notified_share),
+      `/metrics report gauges equal the JSON (base ${gauge('subscriber_base')}, notified ${gauge('notified')}, share ${gauge('notified_share')})`);
 
     check(dialogs.length === 0, 'no script ran (no dialog opened)' + (dialogs.length ? ': ' + dialogs.join(', ') : ''));
   } finally {
