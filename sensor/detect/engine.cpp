@@ -218,7 +218,7 @@ events::DetectionEvent Engine::make_event(const behaviour::SubscriberKey& key, S
   const Suspicion& suspicion = s.suspect();
   events::DetectionEvent e;
   e.subscriber = key.to_string();
-  e.id = events::make_event_id(sensor_, e.subscriber, d, window_start, report_number);
+  e.id = events::make_event_id(sensor_, e.subscriber, d, window_start, b.first_seen, report_number);
   e.ts = at;
   e.sensor = sensor_;
   e.address = b.last_address.to_string();

@@ -21,7 +21,7 @@ const char* to_string(Detector d) {
 }
 
 std::string make_event_id(const std::string& sensor, const std::string& subscriber, Detector detector,
-                          Micros window_start, unsigned report_number) {
+                          Micros window_start, Micros tracked_since, unsigned report_number) {
   // Fields joined by NUL, which none of them can contain, so no two inputs collide.
   std::string input = sensor;
   input += '\0';
@@ -30,6 +30,8 @@ std::string make_event_id(const std::string& sensor, const std::string& subscrib
   input += to_string(detector);
   input += '\0';
   input += std::to_string(window_start);
+  input += '\0';
+  input += std::to_string(tracked_since);
   input += '\0';
   input += std::to_string(report_number);
   static const int sodium_ready = sodium_init();  // idempotent; only selects implementations

@@ -47,10 +47,14 @@ struct DetectionEvent {
 };
 
 // 32 lower-case hex digits: SHA-256 over sensor, subscriber, detector, window
-// start and the report number within that window (0 for the first event),
-// truncated to 128 bits. Same capture, same ids.
+// start, the time of the first session the sensor holds for this subscriber
+// (tracked_since) and the report number within that window (0 for the first
+// event), truncated to 128 bits. Same capture, same ids (a replay is a
+// duplicate for the notifier); a sensor restarted within the window, or a
+// subscriber evicted and seen again, gets new ids for its new evidence
+// instead of repeating the ones the notifier already holds.
 std::string make_event_id(const std::string& sensor, const std::string& subscriber, Detector detector,
-                          Micros window_start, unsigned report_number);
+                          Micros window_start, Micros tracked_since, unsigned report_number);
 
 // The schema's object. Wire strings that are not UTF-8 get U+FFFD per bad byte
 // when dumped (to_json_line), never an exception.

@@ -168,7 +168,7 @@ TEST_CASE("wire bytes that are not UTF-8 become U+FFFD, control bytes are escape
 
 TEST_CASE("an event has the fields the notifier reads, in their wire form") {
   events::DetectionEvent e;
-  e.id = events::make_event_id("sensor1", "192.0.2.7", events::Detector::direct_to_mx, 0, 0);
+  e.id = events::make_event_id("sensor1", "192.0.2.7", events::Detector::direct_to_mx, 0, 0, 0);
   e.ts = 1'764'096'021'123'456;
   e.sensor = "sensor1";
   e.subscriber = "192.0.2.7";
@@ -190,14 +190,15 @@ TEST_CASE("an event has the fields the notifier reads, in their wire form") {
 
 TEST_CASE("event ids are 32 hex digits that change with every input") {
   using events::Detector;
-  const auto id = events::make_event_id("sensor1", "192.0.2.7", Detector::bad_helo, 0, 0);
+  const auto id = events::make_event_id("sensor1", "192.0.2.7", Detector::bad_helo, 0, 0, 0);
   CHECK(std::regex_match(id, std::regex("[0-9a-f]{32}")));
-  CHECK(id == events::make_event_id("sensor1", "192.0.2.7", Detector::bad_helo, 0, 0));
-  CHECK(id != events::make_event_id("sensor2", "192.0.2.7", Detector::bad_helo, 0, 0));
-  CHECK(id != events::make_event_id("sensor1", "192.0.2.8", Detector::bad_helo, 0, 0));
-  CHECK(id != events::make_event_id("sensor1", "192.0.2.7", Detector::snowshoe, 0, 0));
-  CHECK(id != events::make_event_id("sensor1", "192.0.2.7", Detector::bad_helo, 1, 0));
-  CHECK(id != events::make_event_id("sensor1", "192.0.2.7", Detector::bad_helo, 0, 1));
+  CHECK(id == events::make_event_id("sensor1", "192.0.2.7", Detector::bad_helo, 0, 0, 0));
+  CHECK(id != events::make_event_id("sensor2", "192.0.2.7", Detector::bad_helo, 0, 0, 0));
+  CHECK(id != events::make_event_id("sensor1", "192.0.2.8", Detector::bad_helo, 0, 0, 0));
+  CHECK(id != events::make_event_id("sensor1", "192.0.2.7", Detector::snowshoe, 0, 0, 0));
+  CHECK(id != events::make_event_id("sensor1", "192.0.2.7", Detector::bad_helo, 1, 0, 0));
+  CHECK(id != events::make_event_id("sensor1", "192.0.2.7", Detector::bad_helo, 0, 0, 1));
+  CHECK(id != events::make_event_id("sensor1", "192.0.2.7", Detector::bad_helo, 0, 1, 0));
 }
 
 TEST_CASE("the JSON-lines sink appends one line per event") {

@@ -1,4 +1,5 @@
 // The detector engine on session records: what must flag, what must not.
+#include <algorithm>
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -331,9 +332,12 @@ TEST_CASE("an exempt subscriber's events are emitted with exempt: true") {
 
 TEST_CASE("ids are deterministic, and a grown detection gets a new one") {
   std::vector<std::string> first_run;
+  Micros tracked_since = 0;
   for (int run = 0; run < 2; ++run) {
     Harness h;
     for (unsigned i = 0; i < 100; ++i) h.feed(delivery("100.64.3.4", mx(i), "[192.0.2.99]", kT0 + i * kSecond));
+    REQUIRE(!h.sink.events.empty());
+    tracked_since = h.sink.events.front().first_seen;  // the first session's start
     std::vector<std::string> ids;
     for (const auto& e : h.sink.events) ids.push_back(e.id);
     if (run == 0) first_run = ids;
@@ -343,7 +347,23 @@ TEST_CASE("ids are deterministic, and a grown detection gets a new one") {
   REQUIRE(first_run.size() >= 2);
   CHECK(std::set<std::string>(first_run.begin(), first_run.end()).size() == first_run.size());
   CHECK(first_run.at(0) == events::make_event_id("sensor1", "100.64.3.4", Detector::bad_helo,
-                                                 kT0 / (86400 * kSecond) * 86400 * kSecond, 0));
+                                                 kT0 / (86400 * kSecond) * 86400 * kSecond, tracked_since, 0));
+}
+
+TEST_CASE("a sensor restarted within the event window reports the continued evidence under new ids") {
+  // The same bot, two hours later, seen by a fresh sensor process: the first
+  // run's ids are already at the notifier, and a repeat would be dropped
+  // there as a duplicate ("detections continued" would never be seen).
+  std::vector<std::string> ids[2];
+  for (int run = 0; run < 2; ++run) {
+    Harness h;
+    const Micros start = kT0 + run * 2 * 3600 * kSecond;
+    for (unsigned i = 0; i < 100; ++i) h.feed(delivery("100.64.3.4", mx(i), "[192.0.2.99]", start + i * kSecond));
+    for (const auto& e : h.sink.events) ids[run].push_back(e.id);
+  }
+  REQUIRE(!ids[0].empty());
+  REQUIRE(!ids[1].empty());
+  for (const auto& id : ids[1]) CHECK(std::find(ids[0].begin(), ids[0].end(), id) == ids[0].end());
 }
 
 TEST_CASE("the subscriber cap evicts the least recently active") {

@@ -124,7 +124,7 @@ events::DetectionEvent event(unsigned n, const std::string& subscriber = "") {
   e.sensor = "sensor1";
   e.subscriber = subscriber.empty() ? "100.64.0." + std::to_string(n) : subscriber;
   e.address = e.subscriber;
-  e.id = events::make_event_id(e.sensor, e.subscriber, events::Detector::bad_helo, 0, 0);
+  e.id = events::make_event_id(e.sensor, e.subscriber, events::Detector::bad_helo, 0, 0, 0);
   e.ts = e.first_seen = e.last_seen = 1'764'096'000'000'000;
   e.evidence.sessions = 3;
   return e;
