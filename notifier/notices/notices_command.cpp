@@ -1,6 +1,8 @@
 // `notices send|list` and the serve outbox thread (see notices_command.hpp).
 #include "notices_command.hpp"
 
+#include "sensor/common/time.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -24,6 +26,7 @@ std::unique_ptr<NoticesCommand> add_notices_command(CLI::App& app) {
   c->command->require_subcommand(1);
   c->send = c->command->add_subcommand(
       "send", "one outbox round: queue the notices open incidents call for, send the due ones ([notices])");
+  c->send->add_option("--now", c->now, "act as if it were this RFC 3339 time (replays of past captures, tests)");
   c->list = c->command->add_subcommand("list", "notices, oldest first: id status attempts stage to subject | error");
   c->list->add_option("--status", c->status, "only this status")
       ->check(CLI::IsMember({"queued", "sending", "sent", "failed"}));
@@ -45,6 +48,15 @@ int run_notices_command(const NoticesCommand& command, store::Store& store, inci
     }
     return kOk;
   }
+  Micros now = wall_clock();
+  if (!command.now.empty()) {
+    const auto parsed = parse_rfc3339(command.now);
+    if (!parsed) {
+      err << "botwarden-notifier: --now: not an RFC 3339 timestamp: " << command.now << "\n";
+      return kUsage;
+    }
+    now = *parsed;
+  }
   NoticesConfig config;
   std::unique_ptr<TemplateCatalog> templates;
   try {
@@ -59,7 +71,7 @@ int run_notices_command(const NoticesCommand& command, store::Store& store, inci
   }
   Outbox outbox(store, *templates, config.notice, config.outbox);
   const SmtpSender sender(config.smtp);
-  const auto round = run_outbox_round(outbox, sender, wall_clock(), [&](store::IncidentId id, Micros at) {
+  const auto round = run_outbox_round(outbox, sender, now, [&](store::IncidentId id, Micros at) {
     incidents.record_notice_sent(id, at);
   });
   out << "queued " << round.plan.queued << ", sent " << round.run.sent << ", retry " << round.run.retried

@@ -1,6 +1,7 @@
 // `botwarden-notifier notices ...` and the outbox thread of `serve`, so
 // main.cpp only wires them.
-//   botwarden-notifier notices send            one outbox round now:
+//   botwarden-notifier notices send [--now T]  one outbox round now (or as if at
+//       RFC 3339 time T: replays of past captures):
 //       "queued N, sent N, retry N, failed N"
 //   botwarden-notifier notices list [--status queued|sending|sent|failed] [--limit N]
 //       one notice per line: id status attempts stage to subject | last_error
@@ -26,6 +27,7 @@ struct NoticesCommand {
   CLI::App* send = nullptr;
   CLI::App* list = nullptr;
   std::string status;
+  std::string now;  // notices send --now (RFC 3339); empty: the wall clock
   std::size_t limit = 1000;
 };
 
