@@ -1,9 +1,10 @@
 // N workers, each a full Pipeline for its share of subscribers (--workers N).
-// One reader thread decodes each frame only to find its subscriber side,
-// hashes it (an IPv4 address, or an IPv6 address's subscriber prefix) and
-// copies the frame into that worker's SPSC ring; the reader blocks while a
-// ring is full, so nothing is dropped. All flows of a subscriber therefore
-// live in one worker. The reader keeps the single pipeline's clock and
+// One reader thread decodes each frame to find its subscriber side, drops
+// what no pipeline would keep (not subscriber TCP; not an SMTP candidate: the
+// pipeline's own header checks), hashes the subscriber (an IPv4 address, or
+// an IPv6 address's subscriber prefix) and copies the frame into that
+// worker's SPSC ring; the reader blocks while a ring is full, so nothing is
+// dropped. All flows of a subscriber therefore live in one worker. The reader keeps the single pipeline's clock and
 // broadcasts its ticks, so idle expiry happens at the same capture times.
 //
 // Records come back through per-worker output queues and are merged into
@@ -79,7 +80,8 @@ class Dispatcher {
   }
 
   static constexpr std::size_t kAll = static_cast<std::size_t>(-1);
-  // Packets no worker got (they count in the totals as in a single pipeline).
+  // Packets no worker got (they count in the totals as in a single pipeline:
+  // not TCP, between non-subscribers, not SMTP candidates).
   const PipelineStats& stats() const { return stats_; }
   std::uint64_t sequence() const { return sequence_; }
 
@@ -91,6 +93,7 @@ class Dispatcher {
   CaptureClock clock_;
   std::uint64_t sequence_ = 0;
   PipelineStats stats_;
+  std::vector<std::uint8_t> content_ports_ = std::vector<std::uint8_t>(65536, 0);
 };
 
 // Output of a worker, tagged with its place in the merged order.
@@ -178,13 +181,28 @@ void Dispatcher::packet(Micros ts, int link_type, std::span<const std::uint8_t> 
   if (clock_.advance(ts)) send(kAll, WorkItem{sequence_, ts, 0, 0, WorkItem::Kind::tick}, {});
   decode::PacketView v;
   const auto r = decode::decode_frame(link_type, frame, v);
-  std::size_t worker = kAll;
-  if (r == decode::DecodeResult::tcp) worker = route(v);
+  const std::size_t worker = r == decode::DecodeResult::tcp ? route(v) : kAll;
   if (worker == kAll) {  // the pipeline would count it and stop here
     ++stats_.packets;
     stats_.bytes += frame.size();
     stats_.decode.add(r);
     if (r == decode::DecodeResult::tcp) ++stats_.not_subscriber;
+    return;
+  }
+  // The pipeline's candidate check (pipeline.cpp), with every port that ever
+  // carried SMTP-looking payload off the SMTP ports standing in for its
+  // per-port count of flows found by content (a superset: never too few).
+  const bool smtp_port = is_smtp_port(v.dst_port) || is_smtp_port(v.src_port);
+  const bool looks_smtp = looks_like_smtp_greeting(v.payload) || looks_like_smtp_helo(v.payload);
+  if (looks_smtp && !smtp_port) {
+    content_ports_[v.src_port] = 1;
+    content_ports_[v.dst_port] = 1;
+  }
+  if (!smtp_port && !looks_smtp && content_ports_[v.src_port] == 0 && content_ports_[v.dst_port] == 0) {
+    ++stats_.packets;  // subscriber TCP that is not SMTP: the pipeline would stop here too
+    stats_.bytes += frame.size();
+    stats_.decode.add(r);
+    ++stats_.not_candidate;
     return;
   }
   send(worker, WorkItem{sequence_, ts, before, static_cast<std::int32_t>(link_type), WorkItem::Kind::packet}, frame);
