@@ -1,7 +1,8 @@
 // Bidirectional TCP flow table: canonical 5-tuple keys, bounded size,
 // idle expiry in least-recently-seen order, eviction of the oldest when full.
 // Only SMTP candidate flows are ever inserted (sensor/pipeline decides), so a
-// SYN flood with random ports costs at most `max_flows` entries.
+// SYN flood with random ports costs at most `max_flows` entries. A closed
+// flow can keep its entry without its value (release()).
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -119,6 +120,17 @@ class FlowTable {
   void erase(Entry& e, FlowEnd why, OnRemove&& on_remove) {
     const auto it = index_.find(e.key);
     if (it != index_.end()) remove(it->second, why, on_remove);
+  }
+
+  // Frees the value of `key`'s entry but keeps the entry (a tombstone, ~150
+  // bytes instead of the value's kilobytes): a closed connection's late
+  // packets still find it (value null) until it idles out or is evicted.
+  // Does not count as seen. False when `key` is absent.
+  bool release(const FlowKey& key) {
+    const auto it = index_.find(key);
+    if (it == index_.end()) return false;
+    slots_[it->second].value.reset();
+    return true;
   }
 
   // Removes flows idle for longer than `idle_timeout` (least recently seen

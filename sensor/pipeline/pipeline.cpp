@@ -127,6 +127,7 @@ void Pipeline::account_buffered(SmtpFlow& f, bool flushing) {
 }
 
 void Pipeline::end_flow(Table::Entry& e, flow::FlowEnd why) {
+  if (!e.value) return;  // closed before, its state released (a tombstone)
   close_flow(*e.value, why);
   if (e.value->content_port != 0) --content_port_flows_[e.value->content_port];
 }
@@ -212,14 +213,15 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
   SmtpFlow* f = nullptr;
   const bool pure_syn = (v.flags & (tcp_flag::syn | tcp_flag::ack | tcp_flag::rst)) == tcp_flag::syn;
   if (entry != nullptr) {
-    f = entry->value.get();
-    f->last_sequence = sequence_;  // find() made it the most recently seen
+    f = entry->value.get();  // null: closed, only the entry kept
+    if (f) f->last_sequence = sequence_;  // find() made it the most recently seen
     const bool too_old = ts - entry->first_seen > config_.flow_max_age;
-    if (f->closed && !pure_syn && !too_old) {
+    const bool closed = f == nullptr || f->closed;
+    if (closed && !pure_syn && !too_old) {
       ++stats_.after_close;  // a late retransmission or the last ACK
       return;
     }
-    if (too_old || f->closed) {  // too old, or a new connection on a closed one's ports
+    if (too_old || closed) {  // too old, or a new connection on a closed one's ports
       flows_.erase(*entry, too_old ? flow::FlowEnd::max_age : flow::FlowEnd::closed,
                    [this](Table::Entry& e, flow::FlowEnd why) { end_flow(e, why); });
       entry = nullptr;
@@ -272,7 +274,13 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
       f->to_client.fin(after);
     }
   }
-  if ((v.flags & tcp_flag::rst) || (f->client_fin && f->server_fin)) close_flow(*f, flow::FlowEnd::closed);
+  if ((v.flags & tcp_flag::rst) || (f->client_fin && f->server_fin)) {
+    close_flow(*f, flow::FlowEnd::closed);
+    // The entry alone absorbs late packets; the state (reassemblers, dialog,
+    // nDPI) goes now. A flow found by content keeps it: its port stays
+    // counted in content_port_flows_ until the entry leaves.
+    if (f->content_port == 0) flows_.release(key);
+  }
 }
 
 void Pipeline::finish() {
