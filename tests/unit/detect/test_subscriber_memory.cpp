@@ -1,68 +1,11 @@
 // Bounded per-subscriber memory (issue 11): the detectors' state for many
 // subscribers, measured by counting every heap allocation the engine makes.
-// Its own binary: it replaces the global operator new/delete.
+// Its own binary: heap_counter.hpp replaces the global operator new/delete.
 #include <doctest/doctest.h>
 
-#include <atomic>
-#include <cstdio>
-#include <cstdlib>
-#include <new>
-
+#include "../sensor/heap_counter.hpp"
 #include "records.hpp"
 #include "sensor/detect/engine.hpp"
-
-namespace {
-
-// Live heap bytes as glibc's allocator spends them: a chunk is the request
-// plus an 8-byte header rounded up to 16, at least 32 bytes.
-std::atomic<long long> g_live_bytes{0};
-
-constexpr std::size_t kHeader = 16;  // keeps max_align_t alignment
-
-std::size_t chunk_bytes(std::size_t n) {
-  const std::size_t chunk = (n + 8 + 15) / 16 * 16;
-  return chunk < 32 ? 32 : chunk;
-}
-
-void* counted_new(std::size_t n) {
-  void* raw = std::malloc(n + kHeader);
-  if (raw == nullptr) throw std::bad_alloc();
-  *static_cast<std::size_t*>(raw) = n;
-  g_live_bytes += static_cast<long long>(chunk_bytes(n));
-  return static_cast<char*>(raw) + kHeader;
-}
-
-void counted_delete(void* p) noexcept {
-  if (p == nullptr) return;
-  void* raw = static_cast<char*>(p) - kHeader;
-  g_live_bytes -= static_cast<long long>(chunk_bytes(*static_cast<std::size_t*>(raw)));
-  std::free(raw);
-}
-
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_new(n); }
-void* operator new[](std::size_t n) { return counted_new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted_new(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted_new(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept { counted_delete(p); }
-void operator delete[](void* p) noexcept { counted_delete(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_delete(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_delete(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { counted_delete(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_delete(p); }
 
 using namespace botwarden;
 using namespace botwarden::testing;

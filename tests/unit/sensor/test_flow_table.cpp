@@ -60,3 +60,27 @@ TEST_CASE("a full table evicts the least recently seen flow") {
   CHECK(t.find(FlowKey::from_packet(ip("100.64.1.10"), 9999, ip("203.0.113.5"), 25, low), 10000) != nullptr);
   CHECK(t.find(FlowKey::from_packet(ip("100.64.1.10"), 0, ip("203.0.113.5"), 25, low), 10000) == nullptr);
 }
+
+TEST_CASE("a released flow keeps its entry without its value, and leaves like any other") {
+  FlowTable<int> t(10);
+  std::vector<std::pair<bool, FlowEnd>> removed;  // had a value, why
+  auto on_remove = [&](FlowTable<int>::Entry& e, FlowEnd why) { removed.emplace_back(e.value != nullptr, why); };
+  bool low = false;
+  const auto a = FlowKey::from_packet(ip("100.64.1.10"), 40000, ip("203.0.113.5"), 25, low);
+  const auto b = FlowKey::from_packet(ip("100.64.1.10"), 40001, ip("203.0.113.5"), 25, low);
+  t.insert(a, 10, std::make_unique<int>(1), on_remove);
+  t.insert(b, 20, std::make_unique<int>(2), on_remove);
+  CHECK(t.release(a));
+  CHECK_FALSE(t.release(FlowKey::from_packet(ip("100.64.1.10"), 40002, ip("203.0.113.5"), 25, low)));
+  CHECK(t.size() == 2);
+  auto* e = t.find(a, 30);
+  REQUIRE(e != nullptr);
+  CHECK(e->value == nullptr);
+  CHECK(e->last_seen == 30);
+  CHECK(*t.find(b, 30)->value == 2);
+  t.expire_idle(100, 50, on_remove);
+  REQUIRE(removed.size() == 2);
+  CHECK(removed[0] == std::pair{false, FlowEnd::idle});
+  CHECK(removed[1] == std::pair{true, FlowEnd::idle});
+  CHECK(t.size() == 0);
+}
