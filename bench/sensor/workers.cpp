@@ -2,18 +2,23 @@
 // the serial file read does not cap it (docs/PERFORMANCE.md, "Workers").
 // Loads a capture into memory, then times, REPEAT times each (median):
 //   pipeline  one Pipeline over the packets (what --workers 1 runs)
-//   stage N   the worker stage alone: the reader's dispatch is done before the
-//             clock starts (per-worker message lists, ticks included); N
-//             threads each run a Worker (a Pipeline and its record tagging)
+//   stage N   the worker stage alone: the reader's dispatch (and its early
+//             drop of non-candidates) is done before the clock starts
+//             (per-worker message lists, ticks included); N threads each run
+//             a Worker (a Pipeline and its record tagging). packets/s is
+//             capture packets per second, though workers see only candidates
 //   pool N    the whole WorkerPool from memory: dispatch, copies into the
 //             rings, N worker threads, the ordered merge
-// and prints packets/s and the ratios to one worker.
+// and prints packets/s and the ratios to one worker; for the stage also the
+// CPU seconds of its busiest worker thread (stage-cpu: the stage's time with
+// a free core per worker, readable on a busy machine).
 //
 // Usage: bench-sensor-workers CONFIG PCAP [REPEAT=3] [MAX_WORKERS=2]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,6 +51,14 @@ struct Message {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// CPU time of the calling thread: what a worker would take on a core of its
+// own, whatever else the machine is running.
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 
 double median(std::vector<double> v) {
@@ -119,6 +132,7 @@ int main(int argc, char** argv) {
 
   // The worker stage alone.
   double stage_one = 0;
+  double stage_one_cpu = 0;
   for (std::size_t workers = 1; workers <= max_workers; ++workers) {
     WorkerOptions options = worker_options(cfg);
     options.workers = workers;
@@ -133,20 +147,31 @@ int main(int argc, char** argv) {
     };
     for (const auto& l : packets) dispatcher.packet(l.ts, l.link_type, frame_of(l), collect);
     dispatcher.finish(collect);
+    std::string shares;
+    for (const auto& list : lists) {
+      const auto handed = std::count_if(list.begin(), list.end(),
+                                        [](const Message& m) { return m.item.kind == WorkItem::Kind::packet; });
+      shares += (shares.empty() ? "" : " + ") + std::to_string(handed);
+    }
     std::vector<double> runs;
+    std::vector<double> busiest;  // CPU seconds of the busiest worker thread
     std::uint64_t outputs = 0;
     for (int r = 0; r < repeat; ++r) {
+      std::vector<double> cpu(workers, 0.0);
       std::vector<std::unique_ptr<Worker>> ws;
       for (std::size_t w = 0; w < workers; ++w) ws.push_back(std::make_unique<Worker>(config));
       const auto start = std::chrono::steady_clock::now();
       std::vector<std::thread> threads;
       for (std::size_t w = 0; w < workers; ++w) {
         threads.emplace_back([&, w] {
+          const double cpu_start = thread_cpu_seconds();
           for (const auto& m : lists[w]) ws[w]->handle(m.item, m.frame);
+          cpu[w] = thread_cpu_seconds() - cpu_start;
         });
       }
       for (auto& t : threads) t.join();
       runs.push_back(seconds_since(start));
+      busiest.push_back(*std::max_element(cpu.begin(), cpu.end()));
       outputs = 0;
       for (auto& w : ws) {
         std::vector<WorkerOutput> out;
@@ -157,9 +182,15 @@ int main(int argc, char** argv) {
       }
     }
     const double s = median(runs);
-    if (workers == 1) stage_one = s;
-    std::printf("%-10s %8zu %10.3f %12.0f %8.2f   (%llu records)\n", "stage", workers, s, n / s, stage_one / s,
-                static_cast<unsigned long long>(outputs));
+    const double c = median(busiest);
+    if (workers == 1) {
+      stage_one = s;
+      stage_one_cpu = c;
+    }
+    std::printf("%-10s %8zu %10.3f %12.0f %8.2f   (%llu records; packets handed to workers: %s)\n", "stage", workers,
+                s, n / s, stage_one / s, static_cast<unsigned long long>(outputs), shares.c_str());
+    std::printf("%-10s %8zu %10.3f %12.0f %8.2f   (CPU seconds of the busiest worker thread)\n", "stage-cpu", workers,
+                c, n / c, stage_one_cpu / c);
   }
 
   // The whole pool from memory.
