@@ -257,6 +257,10 @@ TEST_CASE("[report] timezone is read from the configuration, errors name file, l
             .metrics_cache_seconds == 0);
   CHECK_THROWS_WITH(load_report_config(ConfigFile::parse("[report]\nmetrics_cache_seconds = -5\n", "botwarden.toml")),
                     "botwarden.toml:2: report.metrics_cache_seconds: -5 is out of range 0..86400");
+  // The shipped configuration reads cleanly.
+  const auto shipped = load_report_config(ConfigFile::load(std::string(BOTWARDEN_SOURCE_DIR) + "/configs/botwarden.toml"));
+  CHECK(shipped.zone.name() == "UTC");
+  CHECK(shipped.metrics_cache_seconds == 60);
 }
 
 TEST_CASE("the current month's gauges for /metrics are recomputed after max_age, and at a new month") {
