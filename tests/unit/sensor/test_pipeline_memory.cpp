@@ -26,7 +26,7 @@ PipelineConfig config() {
   return c;
 }
 
-constexpr std::uint32_t kFlows = 20000;
+constexpr std::uint32_t kFlows = 8000;
 
 // One short SMTP session of subscriber 100.64.x.y; ends with a RST when `close`.
 void session(Pipeline& p, std::uint32_t n, Micros t, bool close) {
