@@ -28,14 +28,17 @@ std::uint64_t load_be64(const std::uint8_t* p) {
   return v;
 }
 
-// Waiting for the other side of a ring: yield first, then sleep briefly (on
-// a machine with fewer cores than threads a spinning waiter steals the time
-// the other side needs).
+// Waiting for the other side of a ring: yield first, then sleep, longer the
+// longer the wait (on a machine with fewer cores than threads a spinning
+// waiter steals the time the other side needs; an idle worker on a quiet
+// link should cost nothing). 1 ms is far less than a ring's worth of packets.
 void back_off(unsigned& rounds) {
   if (rounds < 64) {
     std::this_thread::yield();
-  } else {
+  } else if (rounds < 128) {
     std::this_thread::sleep_for(std::chrono::microseconds(50));
+  } else {
+    std::this_thread::sleep_for(std::chrono::microseconds(1000));
   }
   ++rounds;
 }
@@ -209,18 +212,21 @@ WorkerPool::WorkerPool(const PipelineConfig& config, const WorkerOptions& option
     slot.thread = std::thread(run_worker, std::ref(slot.ring), std::ref(slot.worker), std::ref(stop_),
                               std::ref(slot.failed), std::ref(slot.error), std::ref(slot.open_flows));
   }
+  merger_ = std::thread([this] { run_merge(); });
 }
 
 WorkerPool::~WorkerPool() { stop_threads(); }
 
 void WorkerPool::stop_threads() {
   stop_.store(true, std::memory_order_relaxed);
+  if (merger_.joinable()) merger_.join();
   for (auto& s : workers_) {
     if (s->thread.joinable()) s->thread.join();
   }
 }
 
 void WorkerPool::check_failed() const {
+  if (merge_failed_.load(std::memory_order_acquire)) throw std::runtime_error(merge_error_);
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     if (workers_[i]->failed.load(std::memory_order_acquire)) {
       throw std::runtime_error("worker " + std::to_string(i + 1) + " failed: " + workers_[i]->error);
@@ -244,9 +250,8 @@ void WorkerPool::push(Slot& slot, const WorkItem& item, std::span<const std::uin
       slot.ring.commit();
       return;
     }
-    // Full: the worker is behind. Nothing is dropped; merge while waiting.
+    // Full: the worker is behind. Nothing is dropped: wait.
     check_failed();
-    merge();
     back_off(idle);
   }
 }
@@ -266,22 +271,52 @@ void WorkerPool::packet(Micros ts, int link_type, std::span<const std::uint8_t> 
     // Lets the merge move on past workers that got no packet for a while.
     since_progress_ = 0;
     send(Dispatcher::kAll, WorkItem{dispatcher_.sequence() + 1, 0, 0, 0, WorkItem::Kind::progress}, {});
-    merge();
+    check_failed();
   }
 }
 
 void WorkerPool::tick(Micros now) {
   dispatcher_.tick(now, [this](std::size_t w, const WorkItem& item, std::span<const std::uint8_t> f) { send(w, item, f); });
-  merge();
+  check_failed();
+}
+
+// The merge thread: merges until every worker has reported its end and all
+// is delivered, or something failed.
+void WorkerPool::run_merge() {
+  try {
+    unsigned idle = 0;
+    while (!merged_all()) {
+      if (stop_.load(std::memory_order_relaxed)) return;
+      for (const auto& s : workers_) {
+        if (s->failed.load(std::memory_order_acquire)) return;  // the reader reports it
+      }
+      if (merge()) {
+        idle = 0;
+      } else {
+        back_off(idle);
+      }
+    }
+  } catch (const std::exception& e) {
+    merge_error_ = e.what();
+    merge_failed_.store(true, std::memory_order_release);
+  }
+}
+
+bool WorkerPool::merged_all() const {
+  return std::all_of(workers_.begin(), workers_.end(),
+                     [](const auto& s) { return s->watermark == kEndOfOutput && s->pending.empty(); });
 }
 
 // A k-way merge of the workers' ordered outputs: the smallest pending output
-// goes to the sink once no worker can still produce a smaller one.
-void WorkerPool::merge() {
+// goes to the sink once no worker can still produce a smaller one. True when
+// there was anything new.
+bool WorkerPool::merge() {
+  bool progressed = false;
   for (std::size_t w = 0; w < workers_.size(); ++w) {
     Slot& slot = *workers_[w];
     taken_.clear();
     slot.worker.take_output(taken_);
+    progressed = progressed || !taken_.empty();
     for (auto& out : taken_) {
       if (out.kind == WorkerOutput::Kind::progress) {
         slot.watermark = std::max(slot.watermark, out.key);
@@ -297,15 +332,15 @@ void WorkerPool::merge() {
         first = s.get();
       }
     }
-    if (first == nullptr) return;
+    if (first == nullptr) return progressed;
     const OrderKey key = first->pending.front().key;
     for (auto& s : workers_) {
-      if (s.get() != first && s->pending.empty() && !(key < s->watermark)) return;  // it may still come before
+      if (s.get() != first && s->pending.empty() && !(key < s->watermark)) return progressed;  // it may still come before
     }
     WorkerOutput out = std::move(first->pending.front());
     first->pending.pop_front();
     if (out.kind == WorkerOutput::Kind::record) {
-      ++stats_.records;
+      merged_records_.fetch_add(1, std::memory_order_relaxed);
       sink_.on_session(*out.record);
     } else {
       sink_.on_time(out.now);
@@ -316,16 +351,8 @@ void WorkerPool::merge() {
 void WorkerPool::finish() {
   if (finished_) return;
   dispatcher_.finish([this](std::size_t w, const WorkItem& item, std::span<const std::uint8_t> f) { send(w, item, f); });
-  unsigned idle = 0;
-  for (;;) {
-    merge();
-    const bool all_done = std::all_of(workers_.begin(), workers_.end(), [](const auto& s) {
-      return s->watermark == kEndOfOutput && s->pending.empty();
-    });
-    if (all_done) break;
-    check_failed();
-    back_off(idle);
-  }
+  merger_.join();  // it ends once everything is delivered, or on a failure
+  check_failed();
   for (auto& s : workers_) s->thread.join();
   finished_ = true;
   PipelineStats total = dispatcher_.stats();
@@ -334,7 +361,10 @@ void WorkerPool::finish() {
 }
 
 const PipelineStats& WorkerPool::stats() const {
-  if (!finished_) stats_.packets = dispatcher_.sequence();
+  if (!finished_) {
+    stats_.packets = dispatcher_.sequence();
+    stats_.records = merged_records_.load(std::memory_order_relaxed);
+  }
   return stats_;
 }
 

@@ -7,11 +7,12 @@
 // dropped. All flows of a subscriber therefore live in one worker. The reader keeps the single pipeline's clock and
 // broadcasts its ticks, so idle expiry happens at the same capture times.
 //
-// Records come back through per-worker output queues and are merged into
-// exactly the order a single Pipeline emits them (by input sequence number,
-// then the flow's place in the least-recently-seen order), so the session
-// log and the detectors after it see the same stream: the detectors (with
-// the cross-subscriber snowshoe state) run once, on the merged stream.
+// Records come back through per-worker output queues; a merge thread puts
+// them into exactly the order a single Pipeline emits them (by input
+// sequence number, then the flow's place in the least-recently-seen order)
+// and hands them to the sink, so the session log and the detectors after it
+// see the same stream: the detectors (with the cross-subscriber snowshoe
+// state) run once, on the merged stream, beside the reader.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -131,8 +133,9 @@ class Worker final : public SessionSink {
 
 class WorkerPool {
  public:
-  // Starts options.workers threads. Each worker's flow table and
-  // out-of-order budget get 1/N of the configured caps (the same total).
+  // Starts options.workers worker threads and the merge thread, which is the
+  // only one to call `sink`. Each worker's flow table and out-of-order
+  // budget get 1/N of the configured caps (the same total).
   WorkerPool(const PipelineConfig& config, const WorkerOptions& options, SessionSink& sink);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
@@ -142,7 +145,8 @@ class WorkerPool {
   void packet(Micros ts, int link_type, std::span<const std::uint8_t> frame);
   void tick(Micros now);
   // End of input: every worker finishes, all output is merged, threads end.
-  // Throws std::runtime_error when a worker failed.
+  // Throws std::runtime_error when a worker or the sink failed (packet() and
+  // tick() may throw it earlier).
   void finish();
 
   // After finish(): the totals of all workers and the reader. Before: the
@@ -156,7 +160,9 @@ class WorkerPool {
   struct Slot;
   void send(std::size_t worker, const WorkItem& item, std::span<const std::uint8_t> frame);
   void push(Slot& slot, const WorkItem& item, std::span<const std::uint8_t> frame);
-  void merge();
+  bool merge();
+  bool merged_all() const;
+  void run_merge();
   void check_failed() const;
   void stop_threads();
 
@@ -167,7 +173,12 @@ class WorkerPool {
   std::vector<std::unique_ptr<Slot>> workers_;
   std::atomic<bool> stop_{false};
   std::uint64_t since_progress_ = 0;
+  // The merge thread's.
+  std::thread merger_;
   std::vector<WorkerOutput> taken_;
+  std::atomic<std::uint64_t> merged_records_{0};
+  std::atomic<bool> merge_failed_{false};
+  std::string merge_error_;  // written before merge_failed_ is set
   mutable PipelineStats stats_;
   bool finished_ = false;
 };

@@ -190,3 +190,25 @@ TEST_CASE("a frame too large for the ring is refused with a clear error") {
                         " bytes does not fit the worker ring of 4096 bytes").c_str(),
                        std::runtime_error);
 }
+
+TEST_CASE("a sink that fails stops the pool with its message") {
+  struct Failing final : SessionSink {
+    int seen = 0;
+    void on_session(const smtp::SessionRecord&) override {
+      if (++seen == 5) throw std::runtime_error("smtp.jsonl: No space left on device");
+    }
+    void on_time(Micros) override {}
+  };
+  const auto frames = capture(60);
+  Failing sink;
+  WorkerOptions options;
+  options.workers = 2;
+  options.progress_every_packets = 16;
+  WorkerPool pool(config(), options, sink);
+  const auto run = [&] {
+    for (const auto& f : frames) pool.packet(f.ts, 1, f.bytes);
+    pool.finish();
+  };
+  CHECK_THROWS_WITH_AS(run(), "smtp.jsonl: No space left on device", std::runtime_error);
+  CHECK(sink.seen == 5);
+}
