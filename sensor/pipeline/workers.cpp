@@ -153,7 +153,7 @@ struct WorkerPool::Slot {
   std::atomic<bool> failed{false};
   std::string error;  // written before `failed` is set
   std::atomic<std::size_t> open_flows{0};
-  // Merge side (reader thread only).
+  // The merge thread's.
   std::deque<WorkerOutput> pending;
   OrderKey watermark;  // every later output of this worker sorts at or after it
 };
@@ -207,12 +207,17 @@ WorkerPool::WorkerPool(const PipelineConfig& config, const WorkerOptions& option
   for (std::size_t i = 0; i < options_.workers; ++i) {
     workers_.push_back(std::make_unique<Slot>(worker_config_, options_.ring_bytes));
   }
-  for (auto& s : workers_) {
-    Slot& slot = *s;
-    slot.thread = std::thread(run_worker, std::ref(slot.ring), std::ref(slot.worker), std::ref(stop_),
-                              std::ref(slot.failed), std::ref(slot.error), std::ref(slot.open_flows));
+  try {
+    for (auto& s : workers_) {
+      Slot& slot = *s;
+      slot.thread = std::thread(run_worker, std::ref(slot.ring), std::ref(slot.worker), std::ref(stop_),
+                                std::ref(slot.failed), std::ref(slot.error), std::ref(slot.open_flows));
+    }
+    merger_ = std::thread([this] { run_merge(); });
+  } catch (...) {  // no thread: stop those already running before the members go
+    stop_threads();
+    throw;
   }
-  merger_ = std::thread([this] { run_merge(); });
 }
 
 WorkerPool::~WorkerPool() { stop_threads(); }
