@@ -181,7 +181,9 @@ TEST_CASE("bad report parameters get 400 naming the parameter, word for word, in
       {"from=%zz", "query: not a valid query string (bad percent escape)"},
       {"from=2026-11-0%", "query: not a valid query string (bad percent escape)"},
   };
-  for (const auto& [query, message] : cases) {
+  for (const auto& refusal : cases) {
+    const auto& query = refusal.first;  // named, not bound: clang 14 cannot capture a structured binding
+    const auto& message = refusal.second;
     CAPTURE(query);
     const auto api = site.request("/api/v1/report?" + query, kOffice, "", "Bearer " + std::string(kToken));
     CHECK(api.result() == Status::bad_request);
@@ -250,9 +252,10 @@ TEST_CASE("/metrics carries the month-to-date report as gauges equal to the JSON
   CHECK(gauge("time_to_notify_median_seconds") == number(json["time_to_notify"]["median_seconds"]));
   CHECK(gauge("time_to_notify_p90_seconds") == number(json["time_to_notify"]["p90_seconds"]));
   CHECK(gauge("remediated") == number(json["remediated"]));
-  for (const auto& [state, n] : json["open_incidents"]["by_state"].items()) {
+  for (const auto& item : json["open_incidents"]["by_state"].items()) {
+    const std::string state = item.key();
     CAPTURE(state);
-    CHECK(gauge("open_incidents_by_state", ",state=\"" + state + "\"") == number(n));
+    CHECK(gauge("open_incidents_by_state", ",state=\"" + state + "\"") == number(item.value()));
   }
   // A share whose denominator is 0 is null in JSON and has no sample (only HELP/TYPE).
   CHECK(contains(text, "# TYPE botwarden_report_reinfection_rate_30d gauge\n"));
