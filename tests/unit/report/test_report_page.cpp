@@ -2,6 +2,9 @@
 // figures and draws them, values escaped; bad queries are refused word for word.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <memory>
+
 #include "notifier/report/report_format.hpp"
 #include "notifier/report/sqlite_report_source.hpp"
 #include "report_history.hpp"
@@ -111,4 +114,36 @@ TEST_CASE("bad report queries are refused word for word") {
   CHECK(refused("period=year") == "period: expected day, week or month\n");
   CHECK(refused("from=2020-01-01&to=2026-01-01") == "period longer than 400 days\n");
   CHECK(refused("from=2026-11-01&admin=1") == "query: unknown parameter 'admin' (from, to, period, format)\n");
+}
+
+TEST_CASE("the report query parser never reads past its input: every prefix, and random bytes") {
+  const web::ReportPage page{[]() -> std::unique_ptr<report::ReportSource> { return nullptr; }, report::TimeZone(),
+                             [] { return at("2026-11-20T00:00:00Z"); }};
+  const auto parse = [&](std::string_view text) -> std::string {
+    // An allocation of exactly the query's size: a read past it is an ASan report.
+    const auto copy = std::make_unique<char[]>(std::max<std::size_t>(1, text.size()));
+    std::copy(text.begin(), text.end(), copy.get());
+    try {
+      return page.parse_query(std::string_view(copy.get(), text.size()), web::kReportPageFormats).period.label;
+    } catch (const web::ReportQueryError& e) {
+      return e.what();
+    }
+  };
+  const std::string query = "from=2026-11-01T00:00:00%2B01:00&to=&period=week&format=json&x=%4";
+  for (std::size_t n = 0; n <= query.size(); ++n) {
+    CAPTURE(n);
+    const auto result = parse(std::string_view(query).substr(0, n));
+    CHECK_FALSE(result.empty());
+  }
+  CHECK(parse(query) == "query: not a valid query string (bad percent escape)");
+  CHECK(parse(query.substr(0, query.find("&x="))) == "2026-10-31T23:00:00Z .. 2026-11-07T23:00:00Z");
+  std::uint32_t seed = 12345;
+  const auto next = [&seed] { return seed = seed * 1664525u + 1013904223u; };
+  constexpr std::string_view alphabet = "fromtpeida=&%+-:0123456789Tz\x01\xff";
+  for (int round = 0; round < 2000; ++round) {
+    std::string text(next() % 48, ' ');
+    for (auto& c : text) c = alphabet[next() % alphabet.size()];
+    CAPTURE(text);
+    CHECK_FALSE(parse(text).empty());
+  }
 }
