@@ -2,6 +2,11 @@
 // memory back, samples exact up to the schema's lengths.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <random>
+
 #include "records.hpp"
 #include "sensor/behaviour/subscriber_behaviour.hpp"
 
@@ -123,4 +128,42 @@ TEST_CASE("once its windows pass, a busy subscriber's windows give their memory 
   CHECK(n.recent_new_destinations == 1);
   CHECK(n.blocklisting_servers == 1);
   CHECK(n.helo_repeats == 0);
+}
+
+TEST_CASE("hostile names of any length keep the samples those of whole strings, cut to the schema") {
+  // Reference: the lists of whole strings the events described before the
+  // compact layout, cut on output.
+  const auto reference_add = [](std::vector<std::string>& list, const std::string& v) {
+    if (!v.empty() && list.size() < 10 && std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
+  };
+  const auto cut = [](std::vector<std::string> list, std::size_t max) {
+    for (auto& v : list) v.resize(std::min(v.size(), max));
+    return list;
+  };
+  for (unsigned seed = 1; seed <= 20; ++seed) {
+    CAPTURE(seed);
+    std::mt19937 rng(seed);
+    behaviour::SubscriberBehaviour b;
+    std::vector<std::string> helos, destinations, domains;
+    const auto client = ip("100.64.9.9");
+    for (unsigned i = 0; i < 60; ++i) {
+      // Few distinct stems so values repeat; lengths around the 256 cut.
+      const std::size_t length = std::array<std::size_t, 6>{0, 1, 255, 256, 257, 900}[rng() % 6];
+      std::string helo(length, static_cast<char>('a' + rng() % 3));
+      if (!helo.empty() && rng() % 2) helo.back() = static_cast<char>('x' + rng() % 2);
+      const std::string server = rng() % 2 ? mx(static_cast<unsigned>(rng() % 15)) : "2001:db8::" + std::to_string(rng() % 15 + 1);
+      auto r = delivery("100.64.9.9", server, helo, kT0 + i * kSecond, std::string(rng() % 300, 'M') + "@" +
+                                                                              std::string(rng() % 3 * 150, 'D'));
+      b.observe(r, client, rng() % 2 == 0, "", kT0 + i * kSecond, kLimits);
+      reference_add(helos, helo);
+      reference_add(destinations, r.resp_h.to_string());
+      std::string domain = r.mailfrom.substr(r.mailfrom.rfind('@') + 1);
+      for (auto& c : domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      reference_add(domains, domain);
+    }
+    CHECK(b.sample_helos() == cut(helos, 256));
+    CHECK(b.sample_destinations() == cut(destinations, 64));
+    CHECK(b.sample_mailfrom_domains() == cut(domains, 256));
+    CHECK(b.sessions == 60);
+  }
 }
