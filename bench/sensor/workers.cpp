@@ -9,9 +9,11 @@
 //             capture packets per second, though workers see only candidates
 //   pool N    the whole WorkerPool from memory: dispatch, copies into the
 //             rings, N worker threads, the ordered merge
-// and prints packets/s and the ratios to one worker; for the stage also the
-// CPU seconds of its busiest worker thread (stage-cpu: the stage's time with
-// a free core per worker, readable on a busy machine).
+// and prints packets/s and the ratios to one worker. First a calibration
+// (machine: a spin loop on 1 and on N threads at once: how many cores the
+// machine gives now); for the stage also the CPU seconds of its busiest
+// worker thread (stage-cpu: the stage's time with a free core per worker,
+// readable on a busy machine).
 //
 // Usage: bench-sensor-workers CONFIG PCAP [REPEAT=3] [MAX_WORKERS=2]
 #include <algorithm>
@@ -59,6 +61,17 @@ double thread_cpu_seconds() {
   timespec t{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+// A fixed amount of integer work (no memory traffic).
+std::uint64_t spin(std::uint64_t rounds) {
+  std::uint64_t x = 88172645463325252ULL;
+  for (std::uint64_t i = 0; i < rounds; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+  }
+  return x;
 }
 
 double median(std::vector<double> v) {
@@ -110,6 +123,27 @@ int main(int argc, char** argv) {
   std::printf("# %zu packets, %.0f MB in memory; median of %d runs\n", packets.size(),
               static_cast<double>(arena.size()) / 1e6, repeat);
   std::printf("%-10s %8s %10s %12s %8s\n", "mode", "workers", "seconds", "packets/s", "ratio");
+
+  // What the machine gives right now: the same spin loop on 1 thread, then
+  // on N threads at once (N x the work). On an idle N-core machine, ratio N.
+  {
+    constexpr std::uint64_t kRounds = 100'000'000;
+    std::vector<std::uint64_t> sinks(max_workers, 0);
+    std::vector<double> one, many;
+    for (int r = 0; r < repeat; ++r) {
+      auto start = std::chrono::steady_clock::now();
+      sinks[0] = spin(kRounds);
+      one.push_back(seconds_since(start));
+      start = std::chrono::steady_clock::now();
+      std::vector<std::thread> threads;
+      for (std::size_t w = 0; w < max_workers; ++w) threads.emplace_back([&, w] { sinks[w] = spin(kRounds); });
+      for (auto& t : threads) t.join();
+      many.push_back(seconds_since(start));
+    }
+    std::printf("%-10s %8zu %10.3f %12s %8.2f   (the same spin loop on %zu threads: the parallelism this machine gives now; %llu)\n",
+                "machine", max_workers, median(many), "-", static_cast<double>(max_workers) * median(one) / median(many),
+                max_workers, static_cast<unsigned long long>(sinks[0] & 1));
+  }
 
   // One Pipeline.
   double single = 0;
