@@ -59,6 +59,7 @@ EnforceConfig load_enforce_config(const ConfigFile& file) {
     s.fail("apply_command", "must name a program, e.g. [\"nft\", \"-f\", \"{file}\"]");
   c.block = s.get_choice("block", "reject", {"reject", "drop"}) == "drop" ? BlockAction::drop : BlockAction::reject;
   c.poll_seconds = s.get_double("poll_seconds", c.poll_seconds, 0.1, 3600);
+  c.apply_timeout_seconds = s.get_double("apply_timeout_seconds", c.apply_timeout_seconds, 0.1, 3600);
   c.api_allow = s.get_prefixes("api_allow", c.api_allow);
   s.finish();
   return c;

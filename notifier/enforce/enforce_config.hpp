@@ -32,6 +32,7 @@ struct EnforceConfig {
   std::vector<std::string> apply_command{"nft", "-f", "{file}"};  // {file} -> nft_file; no shell
   BlockAction block = BlockAction::reject;         // reject: TCP reset / ICMP admin-prohibited
   double poll_seconds = 2.0;                       // how often the enforcer looks for changes
+  double apply_timeout_seconds = 30.0;             // apply_command is killed after this long
   // Clients allowed to read GET /api/v1/walled-garden (account ids and their
   // addresses: personal data). Default: loopback only.
   std::vector<Prefix> api_allow{Prefix{IpAddress::v4(0x7F000001u), 32}, Prefix{*IpAddress::parse("::1"), 128}};

@@ -2,6 +2,8 @@
 #include "enforcer.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -45,13 +48,23 @@ std::vector<WalledEntry> collect_walled(store::Store& store, Micros now) {
       const auto lease = store.lookup_lease(*subscriber, now);
       if (lease && lease->account == *incident.account) entry.prefixes.push_back(lease->prefix);
     }
+    // The account's current leases: a walled customer who gets a new address
+    // (DHCP, a new PPP session) stays walled. Each prefix is confirmed with
+    // lookup_lease, so an address another customer has taken over since is
+    // never walled.
+    if (incident.account) {
+      for (const auto& lease : store.leases_of_account(*incident.account, now)) {
+        const auto holder = store.lookup_lease(lease.prefix, now);
+        if (holder && holder->account == *incident.account) entry.prefixes.push_back(lease.prefix);
+      }
+    }
     entry.prefixes = normalize_prefixes(std::move(entry.prefixes));
     if (!entry.prefixes.empty()) out.push_back(std::move(entry));
   }
   return out;
 }
 
-std::string run_command(const std::vector<std::string>& argv, const std::string& file) {
+std::string run_command(const std::vector<std::string>& argv, const std::string& file, double timeout_seconds) {
   std::vector<std::string> args;
   std::string shown;
   for (const auto& a : argv) {
@@ -82,15 +95,45 @@ std::string run_command(const std::vector<std::string>& argv, const std::string&
   }
   std::string output;
   char buf[4096];
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
+  bool timed_out = false;
   for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{pipe_fds[0], POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1000)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) continue;
     const ssize_t n = read(pipe_fds[0], buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n <= 0) break;  // end of output: the command closed it (normally by exiting)
     if (output.size() < 2000) output.append(buf, static_cast<std::size_t>(n));
   }
   close(pipe_fds[0]);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  if (!timed_out) {
+    // Output closed; the command may still run (it closed its stdout early).
+    while (true) {
+      const pid_t w = waitpid(pid, &status, WNOHANG);
+      if (w == pid) break;
+      if (w < 0 && errno != EINTR) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        timed_out = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  if (timed_out) {
+    ::kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g", timeout_seconds);
+    return shown + " timed out after " + seconds + " s";
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
   while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
@@ -129,7 +172,7 @@ ApplyResult Enforcer::sync(const std::vector<WalledEntry>& walled) {
   r.changed = true;
   write_file_atomically(config_.nft_file, ruleset);
   write_file_atomically(config_.ipset_file, render_ipset_restore(config_, walled));
-  r.error = run_command(config_.apply_command, config_.nft_file);
+  r.error = run_command(config_.apply_command, config_.nft_file, config_.apply_timeout_seconds);
   r.applied = r.error.empty();
   if (r.applied) {
     last_applied_ = ruleset;

@@ -28,8 +28,10 @@ struct ApplyResult {
 };
 
 // Runs argv (no shell) with "{file}" replaced by `file`; returns "" on
-// exit status 0, else "COMMAND exited with status N: OUTPUT".
-std::string run_command(const std::vector<std::string>& argv, const std::string& file);
+// exit status 0, else "COMMAND exited with status N: OUTPUT". A command still
+// running after `timeout_seconds` is killed (SIGKILL): "COMMAND timed out
+// after N s". A hung nft must not stop the walled garden from being retried.
+std::string run_command(const std::vector<std::string>& argv, const std::string& file, double timeout_seconds = 30);
 
 // Writes `text` to `path` atomically (temporary file in the same folder,
 // fsync, rename). Throws std::runtime_error naming the path.

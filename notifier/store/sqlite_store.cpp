@@ -501,6 +501,22 @@ std::int64_t SqliteStore::count_leases() {
   return s.int64(0);
 }
 
+namespace {
+template <typename S>
+mapping::Lease read_lease(const S& s, const std::string& db_path) {
+  mapping::Lease l;
+  const auto prefix = Prefix::parse(s.text(0));
+  if (!prefix) throw StoreError(db_path + ": lease prefix unreadable: " + s.text(0));
+  l.prefix = *prefix;
+  l.start = s.int64(1);
+  l.end = s.int64(2);
+  l.account = s.text(3);
+  l.source = s.text(4);
+  l.source_key = s.text(5);
+  return l;
+}
+}  // namespace
+
 std::optional<mapping::Lease> SqliteStore::lookup_lease(const Prefix& subscriber, Micros t) {
   std::lock_guard lock(mutex_);
   const bool v4 = subscriber.network.is_v4();
@@ -514,18 +530,24 @@ std::optional<mapping::Lease> SqliteStore::lookup_lease(const Prefix& subscriber
     s.bind(1, std::int64_t{v4 ? 4 : 6}).bind(2, std::int64_t{length});
     s.bind_blob(3, network.bytes.data(), network.byte_length()).bind(4, t);
     if (!s.step()) continue;
-    mapping::Lease l;
-    const auto prefix = Prefix::parse(s.text(0));
-    if (!prefix) fail("lease prefix unreadable: " + s.text(0));
-    l.prefix = *prefix;
-    l.start = s.int64(1);
-    l.end = s.int64(2);
-    l.account = s.text(3);
-    l.source = s.text(4);
-    l.source_key = s.text(5);
-    return l;
+    return read_lease(s, path_);
   }
   return std::nullopt;
+}
+
+std::vector<mapping::Lease> SqliteStore::leases_of_account(std::string_view account, Micros t) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare(
+      "SELECT prefix, start, end, account, source, source_key FROM leases "
+      "WHERE account = ?1 AND start <= ?2 AND end > ?2 ORDER BY prefix, start DESC, id DESC");
+  s.bind(1, account).bind(2, t);
+  std::vector<mapping::Lease> out;
+  while (s.step()) {
+    auto l = read_lease(s, path_);
+    if (!out.empty() && out.back().prefix == l.prefix) continue;  // the latest start of each prefix
+    out.push_back(std::move(l));
+  }
+  return out;
 }
 
 // ---- incidents ------------------------------------------------------------------
@@ -857,6 +879,15 @@ std::vector<NoticeRecord> SqliteStore::list_notices(const NoticeFilter& f) {
   std::vector<NoticeRecord> out;
   while (s.step()) out.push_back(read_notice(s));
   return out;
+}
+
+std::int64_t SqliteStore::count_notices(const NoticeFilter& f) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("SELECT COUNT(*) FROM notices WHERE (?1 IS NULL OR incident_id = ?1) AND (?2 IS NULL OR status = ?2)");
+  s.bind(1, f.incident_id);
+  if (f.status) s.bind(2, to_string(*f.status));
+  s.step();
+  return s.int64(0);
 }
 
 // ---- retention and backup ------------------------------------------------------------

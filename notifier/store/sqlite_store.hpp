@@ -42,6 +42,7 @@ class SqliteStore final : public Store {
   bool upsert_lease(const mapping::Lease& lease) override;
   std::int64_t count_leases() override;
   std::optional<mapping::Lease> lookup_lease(const Prefix& subscriber, Micros t) override;
+  std::vector<mapping::Lease> leases_of_account(std::string_view account, Micros t) override;
 
   IncidentId insert_incident(const IncidentRecord& incident) override;
   void update_incident(const IncidentRecord& incident) override;
@@ -62,6 +63,7 @@ class SqliteStore final : public Store {
   void mark_notice_retry(NoticeId id, std::string_view error, Micros next_attempt_at) override;
   std::optional<NoticeRecord> find_notice(NoticeId id) override;
   std::vector<NoticeRecord> list_notices(const NoticeFilter& filter) override;
+  std::int64_t count_notices(const NoticeFilter& filter) override;
 
   PurgeResult purge_evidence_before(Micros cutoff) override;
   void backup_to(const std::string& path) override;

@@ -152,6 +152,10 @@ class Store {
   // whole subscriber prefix (a /32 for an IPv4 address, a /64 for IPv6) and
   // start <= t < end, the longest prefix wins, then the latest start.
   virtual std::optional<mapping::Lease> lookup_lease(const Prefix& subscriber, Micros t) = 0;
+  // The leases of `account` with start <= t < end (each prefix once: the
+  // latest start), whether or not another lease has taken the prefix over
+  // since; callers that act on an address confirm it with lookup_lease.
+  virtual std::vector<mapping::Lease> leases_of_account(std::string_view account, Micros t) = 0;
 
   // ---- incidents, transitions, audit
   // Returns the new id; `incident.id` is ignored.
@@ -183,6 +187,9 @@ class Store {
   virtual void mark_notice_retry(NoticeId id, std::string_view error, Micros next_attempt_at) = 0;
   virtual std::optional<NoticeRecord> find_notice(NoticeId id) = 0;
   virtual std::vector<NoticeRecord> list_notices(const NoticeFilter& filter) = 0;
+  // How many notices list_notices(filter) would give without its limit (one
+  // COUNT: /metrics asks every scrape, listing 150 k rows took 0.3 s).
+  virtual std::int64_t count_notices(const NoticeFilter& filter) = 0;
 
   // ---- retention and backup
   // Removes evidence (sample HELOs, destinations, MAIL FROM domains, address)

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -139,6 +140,12 @@ TEST_CASE("the apply command runs without a shell and reports failures") {
   CHECK(run_command({"true"}, "x") == "");
   CHECK(run_command({"sh", "-c", "echo oops >&2; exit 3", "{file}"}, "f") == "sh -c echo oops >&2; exit 3 f exited with status 3: oops");
   CHECK(run_command({"/nonexistent/nft", "-f", "{file}"}, "a b") == "/nonexistent/nft -f a b: cannot run: No such file or directory");
+  // A hung command is killed: also one that closed its output and hangs on.
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK(run_command({"sleep", "30"}, "f", 0.3) == "sleep 30 timed out after 0.3 s");
+  CHECK(run_command({"sh", "-c", "exec >&- 2>&-; sleep 30"}, "f", 0.3) ==
+        "sh -c exec >&- 2>&-; sleep 30 timed out after 0.3 s");
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
   // A file name with shell metacharacters is one argument, never interpreted.
   TempDir dir;
   const auto weird = (dir.path / "x; touch pwned").string();
@@ -232,6 +239,43 @@ TEST_CASE("walled prefixes come from the store: current leases of walled inciden
   r.state = incident::State::acknowledged;
   db.update_incident(r);
   CHECK(collect_walled(db, kNow).empty());
+}
+
+TEST_CASE("a walled account stays walled on its new address, and a taken-over address is never walled") {
+  TempDir dir;
+  store::SqliteStore db((dir.path / "bw.db").string());
+  const auto lease = [&](const char* prefix, const char* account, Micros start, Micros end, const char* key) {
+    mapping::Lease l;
+    l.prefix = P(prefix);
+    l.account = account;
+    l.start = start;
+    l.end = end;
+    l.source = "kea4";
+    l.source_key = key;
+    db.upsert_lease(l);
+  };
+  // Detected on .7; DHCP gave the customer .8 an hour ago (.7 went back).
+  lease("100.64.0.7/32", "acct-1", kNow - 86400 * kSecond, kNow - 3600 * kSecond, "k1");
+  lease("100.64.0.8/32", "acct-1", kNow - 3600 * kSecond, kNow + 86400 * kSecond, "k2");
+  // A lease of acct-1 on .20 whose end lies ahead, but .20 has been leased to
+  // acct-9 since (a missed release): acct-9 must not be walled.
+  lease("100.64.0.20/32", "acct-1", kNow - 7200 * kSecond, kNow + 86400 * kSecond, "k3");
+  lease("100.64.0.20/32", "acct-9", kNow - 600 * kSecond, kNow + 86400 * kSecond, "k4");
+  store::IncidentRecord r;
+  r.account = "acct-1";
+  r.subscriber = "100.64.0.7";
+  r.state = incident::State::walled_garden;
+  r.opened_at = r.state_since = r.first_detection = r.last_detection = kNow - 7200 * kSecond;
+  r.detectors = {"direct_to_mx"};
+  r.token = "t1";
+  db.insert_incident(r);
+
+  const auto walled = collect_walled(db, kNow);
+  REQUIRE(walled.size() == 1);
+  REQUIRE(walled[0].prefixes.size() == 1);
+  CHECK(walled[0].prefixes[0].to_string() == "100.64.0.8/32");
+  // Its lease ends: nothing left to wall (the incident stays walled).
+  CHECK(collect_walled(db, kNow + 2 * 86400 * kSecond).empty());
 }
 
 TEST_CASE("the shipped configs/botwarden.toml has a valid [enforce] section whose ruleset nft accepts") {
