@@ -5,7 +5,10 @@
 // Layout for a million subscribers: nodes live in fixed blocks (no
 // reallocation spike, stable addresses), the LRU list is two 32-bit links
 // inside each node, and the index is an open-addressing array of 32-bit node
-// numbers: ~45 bytes per subscriber besides the state itself.
+// numbers: ~45 bytes per subscriber besides the state itself. Besides the
+// count cap, an optional budget on what the states hold on the heap (their
+// owner reports changes through adjust_heap()) evicts the same way, so
+// subscribers with huge windows cannot add up past it.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -94,6 +97,23 @@ class SubscriberTable {
     return found == kNone ? nullptr : &node(found).state;
   }
 
+  // The owner changed a state's heap bytes from `before` to `after` (as its
+  // heap_bytes() tells them).
+  void adjust_heap(std::size_t before, std::size_t after) { heap_bytes_ = heap_bytes_ - before + after; }
+  // What the states hold on the heap, as reported.
+  std::size_t heap_bytes() const { return heap_bytes_; }
+  // Evicts the least recently active subscribers while the states hold more
+  // than `budget` heap bytes, keeping at least the most recent one.
+  std::size_t evict_over_budget(std::size_t budget) {
+    std::size_t evicted = 0;
+    while (heap_bytes_ > budget && size_ > 1) {
+      remove(tail_);
+      ++evictions_;
+      ++evicted;
+    }
+    return evicted;
+  }
+
   // Drops subscribers not active since `cutoff`; returns how many.
   std::size_t expire_idle(Micros cutoff) {
     std::size_t dropped = 0;
@@ -114,7 +134,7 @@ class SubscriberTable {
   std::size_t capacity() const { return capacity_; }
   std::uint64_t evictions() const { return evictions_; }
   // Bytes of the table's own structures (blocks of nodes with their states'
-  // inline parts, the index); what the states allocate comes on top.
+  // inline parts, the index); what the states allocate comes on top (heap_bytes()).
   std::size_t table_bytes() const {
     return blocks_.size() * kBlockNodes * sizeof(Node) + index_.size() * sizeof(std::uint32_t) +
            blocks_.capacity() * sizeof(blocks_[0]);
@@ -123,7 +143,7 @@ class SubscriberTable {
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffffu;
-  static constexpr std::size_t kBlockNodes = 4096;
+  static constexpr std::size_t kBlockNodes = 1024;
   static constexpr std::size_t kMaxCapacity = std::size_t{1} << 30;  // node numbers stay 32-bit
 
   struct Node {
@@ -213,6 +233,7 @@ class SubscriberTable {
     erase_index(id);
     unlink(id);
     Node& n = node(id);
+    if constexpr (requires { n.state.heap_bytes(); }) heap_bytes_ -= n.state.heap_bytes();
     n.state = State{};  // gives back what the state held
     n.next = free_;
     free_ = id;
@@ -243,6 +264,7 @@ class SubscriberTable {
   std::uint32_t tail_ = kNone;  // least recently active
   std::uint32_t free_ = kNone;  // removed nodes, linked through `next`
   std::uint64_t evictions_ = 0;
+  std::size_t heap_bytes_ = 0;  // reported by the owner (adjust_heap)
 };
 
 }  // namespace botwarden::behaviour

@@ -64,6 +64,8 @@ Engine::Engine(std::string sensor_name, const DetectConfig& config, events::Even
       snowshoe_(config.snowshoe),
       exempt_(config.exempt_prefixes),
       table_(config.max_tracked_subscribers),
+      heap_budget_(std::max(std::size_t{config.max_tracked_subscribers} * kStateHeapBytesPerSubscriber,
+                            kMinStateHeapBytes)),
       upper_(std::log((1.0 - config.decision.beta) / config.decision.alpha)),
       lower_(std::log(config.decision.beta / (1.0 - config.decision.alpha))) {
   limits_.helo_window = seconds(config.bad_helo.window_seconds);
@@ -74,6 +76,7 @@ Engine::Engine(std::string sensor_name, const DetectConfig& config, events::Even
 const EngineStats& Engine::stats() const {
   stats_.evictions = table_.evictions();
   stats_.tracked_subscribers = table_.size();
+  stats_.state_heap_bytes = table_.heap_bytes();
   return stats_;
 }
 
@@ -301,10 +304,12 @@ void Engine::correlate(const behaviour::SubscriberKey& key, const smtp::SessionR
     const auto member_key = behaviour::SubscriberKey::parse(member);
     auto* state = member_key ? table_.find(*member_key) : nullptr;
     if (!state) continue;  // evicted meanwhile
+    const std::size_t heap_before = state->heap_bytes();
     auto& suspicion = state->suspect();
     suspicion.cluster_id = view.cluster_id;
     suspicion.cluster_size = view.size;
     maybe_report(*member_key, *state, events::Detector::snowshoe, at);
+    table_.adjust_heap(heap_before, state->heap_bytes());
   }
 }
 
@@ -318,6 +323,7 @@ void Engine::on_session(const smtp::SessionRecord& r) {
   now_ = std::max(now_, at);
   const auto key = behaviour::SubscriberKey::of(r.orig_h, config_.ipv6_subscriber_prefix);
   auto& s = table_.touch(key, at);
+  const std::size_t heap_before = s.heap_bytes();
 
   HeloClasses classes;
   if (!r.helo.empty() || r.helo_count > 0) {
@@ -352,14 +358,20 @@ void Engine::on_session(const smtp::SessionRecord& r) {
       maybe_report(key, s, events::Detector::direct_to_mx, at);
     }
   }
+  table_.adjust_heap(heap_before, s.heap_bytes());
   correlate(key, r, at);
+  table_.evict_over_budget(heap_budget_);
 }
 
 void Engine::on_time(Micros now) {
   now_ = std::max(now_, now);
   if (now_ - last_expiry_ < 60 * kMicrosPerSecond) return;  // windows are minutes long
   last_expiry_ = now_;
-  table_.for_each([&](const behaviour::SubscriberKey&, SubscriberState& s) { s.behaviour.expire(now_, limits_); });
+  table_.for_each([&](const behaviour::SubscriberKey&, SubscriberState& s) {
+    const std::size_t heap_before = s.heap_bytes();
+    s.behaviour.expire(now_, limits_);
+    table_.adjust_heap(heap_before, s.heap_bytes());
+  });
   const unsigned idle = std::max({config_.bad_helo.window_seconds, config_.direct_to_mx.window_seconds,
                                   config_.snowshoe.window_seconds, config_.decision.event_window_seconds});
   table_.expire_idle(now_ - seconds(idle));

@@ -28,8 +28,9 @@ struct EngineStats {
   std::uint64_t ignored = 0;           // subscriber was the server side
   std::uint64_t events = 0;            // events emitted
   std::uint64_t normal_resets = 0;     // tests that reached the lower boundary ("normal")
-  std::uint64_t evictions = 0;         // subscribers dropped by the cap
+  std::uint64_t evictions = 0;         // subscribers dropped by the cap (count or bytes)
   std::size_t tracked_subscribers = 0;
+  std::size_t state_heap_bytes = 0;    // what their states hold on the heap (windows, samples)
 };
 
 // The subscriber's sequential test: one Λ fed by every session, with the
@@ -68,7 +69,25 @@ struct SubscriberState {
     if (!suspicion) suspicion = std::make_unique<Suspicion>();
     return *suspicion;
   }
+  // What it holds on the heap (SubscriberTable's byte budget).
+  std::size_t heap_bytes() const {
+    std::size_t n = behaviour.heap_bytes();
+    if (suspicion) {
+      n += sizeof(Suspicion);
+      if (suspicion->cluster_id.size() > 15) n += suspicion->cluster_id.capacity() + 1;  // past the SSO
+    }
+    return n;
+  }
 };
+
+// Heap bytes the subscriber states may hold together, per subscriber of the
+// cap (max_tracked_subscribers), at least kMinStateHeapBytes: a typical one
+// holds ~60, a flagged one ~250, a bot sending to thousands of servers up to
+// ~170 KB. Past it the least recently active are evicted, as for the count
+// cap, so the total stays bounded whatever the link carries: at 1 M
+// subscribers ~270 MB of nodes and index plus 384 MB (docs/PERFORMANCE.md).
+inline constexpr std::size_t kStateHeapBytesPerSubscriber = 384;
+inline constexpr std::size_t kMinStateHeapBytes = std::size_t{1} << 20;  // tiny caps stay usable
 
 class Engine {
  public:
@@ -114,6 +133,7 @@ class Engine {
   PrefixSet exempt_;
   behaviour::BehaviourLimits limits_;
   behaviour::SubscriberTable<SubscriberState> table_;
+  std::size_t heap_budget_;  // table_.heap_bytes() above it evicts (kStateHeapBytesPerSubscriber)
   double upper_;
   double lower_;
   Micros now_ = 0;

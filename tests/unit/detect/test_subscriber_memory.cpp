@@ -89,3 +89,54 @@ TEST_CASE("subscribers whose windows have passed are freed: a new crowd reuses t
   CHECK(first / kSubscribers < 1024);
   CHECK(second < first + first / 50);
 }
+
+TEST_CASE("the engine reports what its subscribers hold on the heap, back to zero once they expire") {
+  DetectConfig config;
+  Discard sink;
+  detect::Engine engine("sensor1", config, sink);
+  // A bot to 3,000 servers with a new sender domain each, a HELO-literal
+  // snowshoe crowd, plain senders.
+  Micros at = kT0;
+  for (unsigned i = 0; i < 3000; ++i, at += 100'000) {
+    engine.on_time(at);
+    engine.on_session(delivery("100.64.200.1", mx(i), "bulk.example", at, "a@d" + std::to_string(i) + ".example"));
+  }
+  const auto bot = engine.stats().state_heap_bytes;
+  MESSAGE("a bot to 3,000 servers: " << bot << " bytes of windows and samples");
+  CHECK(bot > 3000 * (16 + 16));
+  CHECK(bot < 3000 * 80);
+  for (std::uint32_t n = 0; n < 2000; ++n, at += 1000) {
+    const std::string client = subscriber(n);
+    engine.on_time(at);
+    engine.on_session(delivery(client.c_str(), mx(n % 200), n % 2 ? "[192.0.2.1]" : "home.example.org", at));
+  }
+  CHECK(sink.events > 0);
+  CHECK(engine.stats().state_heap_bytes > bot + 2000 * 40);
+  // Windows pass after an hour; subscribers leave after the day's event window.
+  engine.on_time(at + 2 * 3600 * kSecond);
+  CHECK(engine.stats().state_heap_bytes < bot / 4 + 2000 * 400);
+  engine.on_time(at + 25 * 3600 * kSecond);
+  CHECK(engine.stats().tracked_subscribers == 0);
+  CHECK(engine.stats().state_heap_bytes == 0);
+}
+
+TEST_CASE("bots with thousands of servers each are evicted at the byte budget, least recently active first") {
+  DetectConfig config;
+  config.max_tracked_subscribers = 16;  // budget: the 1 MiB floor
+  Discard sink;
+  detect::Engine engine("sensor1", config, sink);
+  Micros at = kT0;
+  std::size_t peak = 0;
+  for (unsigned i = 0; i < 3000; ++i) {
+    for (std::uint32_t bot = 0; bot < 8; ++bot, at += 10'000) {
+      engine.on_time(at);
+      engine.on_session(delivery(subscriber(bot).c_str(), mx(i), "bulk.example", at,
+                                 "a@d" + std::to_string(i) + ".example"));
+      peak = std::max(peak, engine.stats().state_heap_bytes);
+    }
+  }
+  MESSAGE("8 bots: " << engine.stats().evictions << " evictions, peak " << peak << " bytes");
+  CHECK(engine.stats().evictions > 0);
+  CHECK(peak <= detect::kMinStateHeapBytes);
+  CHECK(engine.stats().tracked_subscribers <= 8);
+}

@@ -169,3 +169,40 @@ TEST_CASE("a small vector keeps its first value inline, spills to the heap and c
   CHECK(moved.front() == 24);
   CHECK(v.empty());
 }
+
+namespace {
+// A state that holds `bytes` on the heap, reported as such.
+struct Blob {
+  std::vector<char> data;
+  std::size_t heap_bytes() const { return data.capacity(); }
+};
+}  // namespace
+
+TEST_CASE("past the byte budget the least recently active subscribers are evicted, never the last one") {
+  SubscriberTable<Blob> t(1000);
+  const auto grow = [&](std::uint32_t n, Micros now, std::size_t bytes) {
+    auto& b = t.touch(v4(n), now);
+    const std::size_t before = b.heap_bytes();
+    b.data.resize(b.data.size() + bytes);
+    b.data.shrink_to_fit();
+    t.adjust_heap(before, b.heap_bytes());
+  };
+  for (std::uint32_t n = 0; n < 10; ++n) grow(n, n, 100);
+  CHECK(t.heap_bytes() == 1000);
+  CHECK(t.evict_over_budget(1000) == 0);
+  grow(3, 20, 400);  // 3 becomes the most recent, with 500 bytes
+  CHECK(t.heap_bytes() == 1400);
+  CHECK(t.evict_over_budget(1000) == 4);  // 0, 1, 2, 4: the least recently active
+  CHECK(t.heap_bytes() == 1000);
+  CHECK(t.size() == 6);
+  CHECK(t.evictions() == 4);
+  CHECK(t.find(v4(0)) == nullptr);
+  CHECK(t.find(v4(4)) == nullptr);
+  CHECK(t.find(v4(5)) != nullptr);
+  grow(3, 30, 5000);
+  CHECK(t.evict_over_budget(1000) == 5);  // all but 3, which alone is over
+  CHECK(t.size() == 1);
+  CHECK(t.heap_bytes() == 5500);
+  CHECK(t.expire_idle(100) == 1);
+  CHECK(t.heap_bytes() == 0);
+}
