@@ -70,6 +70,11 @@ std::string metric_name(std::string_view figure) {
 }  // namespace
 
 std::string format_number(double value) {
+  // A count of a million is "1000000", not to_chars' shorter "1e+06" (CSV
+  // and the page are read by people; 2^53 keeps every such value exact).
+  if (value == std::trunc(value) && std::fabs(value) < 9007199254740992.0) {
+    return std::to_string(static_cast<std::int64_t>(value));
+  }
   char buffer[64];
   const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
   return ec == std::errc() ? std::string(buffer, end) : std::string("NaN");

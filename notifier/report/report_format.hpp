@@ -32,7 +32,8 @@ std::string to_csv(const Report& report);
 // botwarden_report_<name with . as _>, label period="<label>".
 std::string to_prometheus(const Report& report);
 
-// Shortest text that reads back as the same double ("0.25", "0.3333333333333333").
+// Shortest text that reads back as the same double ("0.25", "0.3333333333333333");
+// whole numbers without an exponent ("1000000").
 std::string format_number(double value);
 
 }  // namespace botwarden::report

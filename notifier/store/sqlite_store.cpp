@@ -698,6 +698,15 @@ std::vector<IncidentRecord> SqliteStore::list_incidents(const IncidentFilter& f)
 std::int64_t SqliteStore::count_incidents(const IncidentFilter& f) {
   std::lock_guard lock(mutex_);
   static const std::string sql = std::string("SELECT COUNT(*)") + kIncidentWhere;
+  // By state alone (/metrics, every scrape, every state): a plain equality
+  // uses incidents_state; the "?1 IS NULL OR" form scans the table (180 k
+  // incidents: 1 ms against 60 ms).
+  if (f.state && !f.account && !f.open_only) {
+    auto s = prepare("SELECT COUNT(*) FROM incidents WHERE state = ?1");
+    s.bind(1, incident::to_string(*f.state));
+    s.step();
+    return s.int64(0);
+  }
   auto s = prepare(sql.c_str());
   if (f.state) s.bind(1, incident::to_string(*f.state));
   s.bind(2, f.account).bind(3, f.open_only);
@@ -883,6 +892,14 @@ std::vector<NoticeRecord> SqliteStore::list_notices(const NoticeFilter& f) {
 
 std::int64_t SqliteStore::count_notices(const NoticeFilter& f) {
   std::lock_guard lock(mutex_);
+  // By status alone, a plain equality counts on the notices_due index
+  // instead of scanning every notice body.
+  if (f.status && !f.incident_id) {
+    auto s = prepare("SELECT COUNT(*) FROM notices WHERE status = ?1");
+    s.bind(1, to_string(*f.status));
+    s.step();
+    return s.int64(0);
+  }
   auto s = prepare("SELECT COUNT(*) FROM notices WHERE (?1 IS NULL OR incident_id = ?1) AND (?2 IS NULL OR status = ?2)");
   s.bind(1, f.incident_id);
   if (f.status) s.bind(2, to_string(*f.status));

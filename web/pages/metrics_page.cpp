@@ -47,9 +47,7 @@ std::string MetricsPage::exposition() const {
                             store::NoticeStatus::failed}) {
     store::NoticeFilter filter;
     filter.status = status;
-    filter.limit = SIZE_MAX;
-    out << "botwarden_notices{status=\"" << store::to_string(status) << "\"} " << store.list_notices(filter).size()
-        << "\n";
+    out << "botwarden_notices{status=\"" << store::to_string(status) << "\"} " << store.count_notices(filter) << "\n";
   }
 
   header(out, "botwarden_events_stored", "gauge", "Detection events in the store.");

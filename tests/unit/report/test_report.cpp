@@ -315,3 +315,14 @@ TEST_CASE("broken zoneinfo files are refused, at every truncation") {
   write(berlin.substr(0, footer));  // the data without the footer is enough
   CHECK(TimeZone::load("Bad/Zone", zoneinfo).offset_at(at("2026-07-01T00:00:00Z")) == 7200);
 }
+
+TEST_CASE("numbers print as people read them and read back exactly") {
+  CHECK(format_number(1000000) == "1000000");  // not to_chars' shortest "1e+06"
+  CHECK(format_number(0) == "0");
+  CHECK(format_number(-0.0) == "0");
+  CHECK(format_number(9007199254740991.0) == "9007199254740991");
+  CHECK(format_number(0.25) == "0.25");
+  CHECK(format_number(1.0 / 3.0) == "0.3333333333333333");
+  CHECK(format_number(0.014153) == "0.014153");
+  CHECK(format_number(1e300) == "1e+300");
+}

@@ -285,6 +285,16 @@ TEST_CASE("/metrics carries the month-to-date report as gauges equal to the JSON
     ++compared;
   }
   CHECK(compared > 40);
+  // The outbox counts beside them are one COUNT each, equal to listing the rows.
+  for (const auto status : {store::NoticeStatus::sent, store::NoticeStatus::failed, store::NoticeStatus::queued}) {
+    store::NoticeFilter filter;
+    filter.status = status;
+    filter.limit = SIZE_MAX;
+    const auto listed = site.db.list_notices(filter).size();
+    CAPTURE(store::to_string(status));
+    CHECK(got.at("botwarden_notices{status=\"" + std::string(store::to_string(status)) + "\"}") == std::to_string(listed));
+    if (status == store::NoticeStatus::sent) CHECK(listed > 0);
+  }
   CHECK(gauge("computed_timestamp_seconds") == "(missing)");  // no period label on this one
   CHECK(got.at("botwarden_report_computed_timestamp_seconds") == std::to_string(site.now / kMicrosPerSecond));
 }
