@@ -12,6 +12,10 @@
 
 namespace botwarden::behaviour {
 
+// What one heap block costs beyond its bytes (glibc malloc's header and
+// rounding, roughly): the byte budget counts it.
+inline constexpr std::size_t kHeapBlockOverhead = 16;
+
 template <class T, std::size_t N>
 class SmallVector {
   static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_default_constructible_v<T>);
@@ -40,8 +44,8 @@ class SmallVector {
   T& operator[](std::size_t i) { return data()[i]; }
   const T& operator[](std::size_t i) const { return data()[i]; }
   T& front() { return data()[0]; }
-  // Heap bytes held (0 while the values fit inline).
-  std::size_t heap_bytes() const { return on_heap() ? capacity_ * sizeof(T) : 0; }
+  // Heap bytes held, kHeapBlockOverhead included (0 while the values fit inline).
+  std::size_t heap_bytes() const { return on_heap() ? capacity_ * sizeof(T) + kHeapBlockOverhead : 0; }
 
   T& push_back(const T& value) {
     if (size_ == capacity_) grow();

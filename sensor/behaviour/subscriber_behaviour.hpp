@@ -56,7 +56,7 @@ class SampleLists {
   // Adds `value` unless it is empty, already in the list or the list is full.
   void add(Kind kind, std::string_view value, std::size_t max_samples);
   std::vector<std::string> list(Kind kind) const;
-  std::size_t heap_bytes() const { return capacity_; }
+  std::size_t heap_bytes() const { return capacity_ > 0 ? capacity_ + kHeapBlockOverhead : 0; }
 
  private:
   std::unique_ptr<char[]> data_;

@@ -73,8 +73,10 @@ struct SubscriberState {
   std::size_t heap_bytes() const {
     std::size_t n = behaviour.heap_bytes();
     if (suspicion) {
-      n += sizeof(Suspicion);
-      if (suspicion->cluster_id.size() > 15) n += suspicion->cluster_id.capacity() + 1;  // past the SSO
+      n += sizeof(Suspicion) + behaviour::kHeapBlockOverhead;
+      if (suspicion->cluster_id.size() > 15) {  // past the short-string buffer
+        n += suspicion->cluster_id.capacity() + 1 + behaviour::kHeapBlockOverhead;
+      }
     }
     return n;
   }
@@ -82,7 +84,7 @@ struct SubscriberState {
 
 // Heap bytes the subscriber states may hold together, per subscriber of the
 // cap (max_tracked_subscribers), at least kMinStateHeapBytes: a typical one
-// holds ~60, a flagged one ~250, a bot sending to thousands of servers up to
+// holds ~80, a flagged one ~270, a bot sending to thousands of servers up to
 // ~170 KB. Past it the least recently active are evicted, as for the count
 // cap, so the total stays bounded whatever the link carries: at 1 M
 // subscribers ~270 MB of nodes and index plus 384 MB (docs/PERFORMANCE.md).
