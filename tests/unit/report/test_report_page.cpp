@@ -137,6 +137,13 @@ TEST_CASE("the report query parser never reads past its input: every prefix, and
   }
   CHECK(parse(query) == "query: not a valid query string (bad percent escape)");
   CHECK(parse(query.substr(0, query.find("&x="))) == "2026-10-31T23:00:00Z .. 2026-11-07T23:00:00Z");
+  // Calendar extremes give a period or a reason, never overflow (UBSan watches).
+  CHECK(parse("from=0001-01-01") == "0001-01-01 .. 0001-01-31 (UTC)");
+  CHECK(parse("from=9999-12-31&period=day") == "9999-12-31 .. 9999-12-31 (UTC)");
+  CHECK(parse("from=9999-12-31") == "9999-12-31 .. 10000-01-30 (UTC)");
+  CHECK(parse("from=1970-01-01T00:00:00-23:59&to=1970-01-01T23:59:00Z") == "to must be after from");
+  CHECK(parse("from=1970-01-01T00:00:00-23:59&to=1970-01-02T00:00:00Z") == "1970-01-01T23:59:00Z .. 1970-01-02T00:00:00Z");
+  CHECK(parse("from=2026-02-30") == "from: expected a date (2026-10-01) or an RFC 3339 time, got '2026-02-30'");
   std::uint32_t seed = 12345;
   const auto next = [&seed] { return seed = seed * 1664525u + 1013904223u; };
   constexpr std::string_view alphabet = "fromtpeida=&%+-:0123456789Tz\x01\xff";
