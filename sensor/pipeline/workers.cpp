@@ -76,10 +76,7 @@ std::size_t worker_for(const IpAddress& subscriber, unsigned ipv6_prefix, std::s
 Dispatcher::Dispatcher(const PipelineConfig& config, const WorkerOptions& options)
     : config_(config), options_(options) {}
 
-std::size_t Dispatcher::route(const decode::PacketView& v) const {
-  const bool src = config_.subscribers.contains(v.src);
-  const bool dst = config_.subscribers.contains(v.dst);
-  if (!src && !dst) return kAll;
+std::size_t Dispatcher::route(const decode::PacketView& v, bool src, bool dst) const {
   if (options_.workers <= 1) return 0;
   std::uint64_t h;
   if (src && dst) {

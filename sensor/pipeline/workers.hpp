@@ -88,7 +88,8 @@ class Dispatcher {
   std::uint64_t sequence() const { return sequence_; }
 
  private:
-  std::size_t route(const decode::PacketView& v) const;
+  // The worker of a subscriber TCP packet (src/dst: which sides are subscribers).
+  std::size_t route(const decode::PacketView& v, bool src, bool dst) const;
 
   const PipelineConfig& config_;
   WorkerOptions options_;
@@ -192,12 +193,14 @@ void Dispatcher::packet(Micros ts, int link_type, std::span<const std::uint8_t> 
   if (clock_.advance(ts)) send(kAll, WorkItem{sequence_, ts, 0, 0, WorkItem::Kind::tick}, {});
   decode::PacketView v;
   const auto r = decode::decode_frame(link_type, frame, v);
-  const std::size_t worker = r == decode::DecodeResult::tcp ? route(v) : kAll;
-  if (worker == kAll) {  // the pipeline would count it and stop here
+  const bool tcp = r == decode::DecodeResult::tcp;
+  const bool src_sub = tcp && config_.subscribers.contains(v.src);
+  const bool dst_sub = tcp && !src_sub && config_.subscribers.contains(v.dst);
+  if (!src_sub && !dst_sub) {  // the pipeline would count it and stop here
     ++stats_.packets;
     stats_.bytes += frame.size();
     stats_.decode.add(r);
-    if (r == decode::DecodeResult::tcp) ++stats_.not_subscriber;
+    if (tcp) ++stats_.not_subscriber;
     return;
   }
   // The pipeline's candidate check (pipeline.cpp), with every port that ever
@@ -216,7 +219,8 @@ void Dispatcher::packet(Micros ts, int link_type, std::span<const std::uint8_t> 
     ++stats_.not_candidate;
     return;
   }
-  send(worker, WorkItem{sequence_, ts, before, static_cast<std::int32_t>(link_type), WorkItem::Kind::packet}, frame);
+  send(route(v, src_sub, dst_sub || config_.subscribers.contains(v.dst)),
+       WorkItem{sequence_, ts, before, static_cast<std::int32_t>(link_type), WorkItem::Kind::packet}, frame);
 }
 
 }  // namespace botwarden::pipeline
