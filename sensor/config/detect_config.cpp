@@ -69,6 +69,7 @@ DirectToMxConfig load_direct_to_mx(ConfigSection s) {
   c.aligned_sender_weight = s.get_double("aligned_sender_weight", c.aligned_sender_weight, -20.0, 0.0);
   c.generic_name_weight = s.get_double("generic_name_weight", c.generic_name_weight, 0.0, 20.0);
   c.impossible_helo_weight = s.get_double("impossible_helo_weight", c.impossible_helo_weight, 0.0, 20.0);
+  c.forged_helo_weight = s.get_double("forged_helo_weight", c.forged_helo_weight, 0.0, 20.0);
   c.blocklist_patterns = s.get_strings("blocklist_patterns", c.blocklist_patterns);
   for (auto& p : c.blocklist_patterns) {
     if (p.empty()) s.fail("blocklist_patterns", "an empty pattern would match every reply");

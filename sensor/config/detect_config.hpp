@@ -79,6 +79,12 @@ struct DirectToMxConfig {
   // the name together are a second, independent kind of evidence (Spamhaus:
   // such HELOs to MX servers come from infected hosts almost only).
   double impossible_helo_weight = 2.5;
+  // Instead of impossible_helo_weight when the port-25 HELO is a forged
+  // identity: the receiving server's own (fully qualified) name, or a public
+  // address of the client's family that is not its own. No configuration of
+  // a legitimate host produces either, so with the HELO's own weight it flags
+  // in one session even when the message is accepted.
+  double forged_helo_weight = 4.0;
   std::vector<std::string> blocklist_patterns{"spamhaus", "abuseat", "spamcop", "barracuda",
                                               "sorbs", "dnsbl", "rbl", "blocklist", "blacklist",
                                               "blocked", "listed", "service provider instead",

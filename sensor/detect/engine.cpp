@@ -154,7 +154,14 @@ Engine::SessionEvidence Engine::weigh(const smtp::SessionRecord& r, const behavi
       x += dm.novel_destination_weight;
     }
     if (impossible && r.resp_p == 25 && strength >= kStrongKind) {
-      x += dm.impossible_helo_weight * repeat;
+      // A forged identity (RFC 5321 §4.1.1.1: the client's own name or
+      // address) is more than an unconfigured host: the receiver's own FQDN,
+      // or a public address that is not the client's. A NATed device's
+      // private literal or the client's own bare address stays sloppy.
+      const bool forged =
+          (classes.has(HeloClass::claims_server_name) && !classes.has(HeloClass::not_fqdn)) ||
+          names_foreign_public_address(r.helo, r.orig_h, config_.ipv6_subscriber_prefix);
+      x += (forged ? std::max(dm.forged_helo_weight, dm.impossible_helo_weight) : dm.impossible_helo_weight) * repeat;
       ++kinds;
     }
     if (blocklisted) {

@@ -5,6 +5,7 @@
 #include <libpsl.h>
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 namespace botwarden::detect {
@@ -30,6 +31,33 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
     start = pos + 1;
   }
   return out;
+}
+
+// The address of an RFC 5321 §4.1.3 literal ("[192.0.2.1]", "[IPv6:2001:db8::1]");
+// nullopt when malformed.
+std::optional<IpAddress> literal_address(std::string_view helo) {
+  if (helo.size() <= 2 || helo.front() != '[' || helo.back() != ']') return std::nullopt;
+  const auto inner = helo.substr(1, helo.size() - 2);
+  if (inner.size() > 5 && lower(inner.substr(0, 5)) == "ipv6:") {
+    auto ip = IpAddress::parse(inner.substr(5));
+    if (ip && ip->is_v4()) return std::nullopt;
+    return ip;
+  }
+  auto ip = IpAddress::parse(inner);
+  if (ip && !ip->is_v4()) return std::nullopt;  // IPv6 needs the "IPv6:" tag
+  return ip;
+}
+
+// Addresses a host behind NAT or carrier-grade NAT may hold as its own.
+bool is_nat_internal(const IpAddress& a) {
+  const auto& b = a.bytes;
+  if (a.is_v4()) {
+    return b[0] == 10 || b[0] == 127 || b[0] == 0 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+           (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (b[1] & 0xc0) == 64) || (b[0] == 169 && b[1] == 254);
+  }
+  bool unspecified_or_loopback = true;
+  for (std::size_t i = 0; i < 15; ++i) unspecified_or_loopback = unspecified_or_loopback && b[i] == 0;
+  return unspecified_or_loopback || (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
 }
 
 bool is_loopback(const IpAddress& a) {
@@ -223,6 +251,15 @@ std::string HeloClassifier::shape(std::string_view helo) const {
   return out;
 }
 
+bool names_foreign_public_address(std::string_view helo, const IpAddress& client, unsigned ipv6_own_prefix) {
+  while (!helo.empty() && (helo.front() == ' ' || helo.front() == '\t')) helo.remove_prefix(1);
+  while (!helo.empty() && (helo.back() == ' ' || helo.back() == '\t' || helo.back() == '\r')) helo.remove_suffix(1);
+  const auto ip = !helo.empty() && helo.front() == '[' ? literal_address(helo) : IpAddress::parse(helo);
+  if (!ip || ip->is_v4() != client.is_v4() || is_nat_internal(*ip)) return false;
+  if (ip->is_v4()) return *ip != client;
+  return ip->masked(ipv6_own_prefix) != client.masked(ipv6_own_prefix);
+}
+
 HeloClasses HeloClassifier::classify(std::string_view helo, const HeloContext& context) const {
   HeloClasses out;
   const bool server_rules = context.path == smtp::Path::direct;
@@ -241,17 +278,7 @@ HeloClasses HeloClassifier::classify(std::string_view helo, const HeloContext& c
 
   // Address literal (RFC 5321 §4.1.3): "[192.0.2.1]" or "[IPv6:2001:db8::1]".
   if (helo.front() == '[') {
-    std::optional<IpAddress> ip;
-    if (helo.size() > 2 && helo.back() == ']') {
-      const auto inner = helo.substr(1, helo.size() - 2);
-      if (inner.size() > 5 && lower(inner.substr(0, 5)) == "ipv6:") {
-        ip = IpAddress::parse(inner.substr(5));
-        if (ip && ip->is_v4()) ip.reset();
-      } else {
-        ip = IpAddress::parse(inner);
-        if (ip && !ip->is_v4()) ip.reset();  // IPv6 needs the "IPv6:" tag
-      }
-    }
+    const auto ip = literal_address(helo);
     if (!ip) {
       server_class(HeloClass::invalid_syntax);
       return out;

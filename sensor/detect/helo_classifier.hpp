@@ -89,6 +89,14 @@ class HeloClassifier {
   mutable std::unordered_map<std::string, std::string> registrable_cache_;
 };
 
+// Whether the HELO is an address (a literal or, against RFC 5321 §4.1.3, a
+// bare one) of the client's own family that is neither the client's own
+// (IPv6: its prefix) nor one a host behind NAT or CGNAT can hold as its own
+// (RFC 1918, 100.64.0.0/10, link-local, ULA, loopback): an address of some
+// other host on the Internet, which no configuration of the client produces.
+// An IPv4 literal from an IPv6 client is not judged (dual-stack hosts).
+bool names_foreign_public_address(std::string_view helo, const IpAddress& client, unsigned ipv6_own_prefix);
+
 // ASCII lower-casing of a bounded wire string.
 std::string lower(std::string_view s);
 

@@ -1,5 +1,6 @@
 // Detection events against docs/schemas/detection-event.v1.json, with a small
 // validator for the subset of JSON Schema 2020-12 that the file uses.
+#include <algorithm>
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -161,7 +162,9 @@ TEST_CASE("the validator catches what the notifier would reject") {
 
 TEST_CASE("wire bytes that are not UTF-8 become U+FFFD, control bytes are escaped") {
   const auto events = sample_events();
-  const auto line = events::to_json_line(events.at(0));
+  const auto bad = std::find_if(events.begin(), events.end(), [](const auto& e) { return e.subscriber == "100.64.3.4"; });
+  REQUIRE(bad != events.end());
+  const auto line = events::to_json_line(*bad);
   CHECK(line.find("bad\xEF\xBF\xBD_helo\\u0001") != std::string::npos);
   CHECK(line.find('\n') == std::string::npos);
 }

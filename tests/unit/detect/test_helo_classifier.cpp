@@ -60,6 +60,43 @@ TEST_CASE("a bare address without brackets is bare_ip") {
   CHECK(classes_of("2001:db8::1") == V{"bare_ip"});
 }
 
+TEST_CASE("a public address of the client's family that is not its own is a foreign public address") {
+  const auto v4 = testing::ip("100.64.1.2");
+  const auto v6 = testing::ip("2001:db8:1000:1200::5");
+  CHECK(names_foreign_public_address("[192.0.2.99]", v4, 64));
+  CHECK(names_foreign_public_address("192.0.2.99", v4, 64));
+  CHECK(names_foreign_public_address(" [198.51.100.7]\r", v4, 64));
+  CHECK(names_foreign_public_address("[IPv6:2001:db8:9::1]", v6, 64));
+  CHECK(names_foreign_public_address("2001:db8:9::1", v6, 64));
+  // Its own address, bracketed or not; an IPv6 address inside its prefix.
+  CHECK_FALSE(names_foreign_public_address("[100.64.1.2]", v4, 64));
+  CHECK_FALSE(names_foreign_public_address("100.64.1.2", v4, 64));
+  CHECK_FALSE(names_foreign_public_address("[IPv6:2001:db8:1000:1200::abcd]", v6, 64));
+  CHECK(names_foreign_public_address("[IPv6:2001:db8:1000:12ff::abcd]", v6, 64));
+  CHECK_FALSE(names_foreign_public_address("[IPv6:2001:db8:1000:12ff::abcd]", v6, 56));
+  // Addresses a host behind NAT or CGNAT holds as its own (RFC 1918, RFC 6598,
+  // link-local, RFC 4193 ULA), and loopback.
+  for (const char* nat : {"[10.1.2.3]", "[172.16.0.1]", "[172.31.255.254]", "[192.168.1.50]", "[100.64.9.9]",
+                          "[100.127.0.1]", "[169.254.3.4]", "[127.0.0.1]", "192.168.0.10"}) {
+    CAPTURE(nat);
+    CHECK_FALSE(names_foreign_public_address(nat, v4, 64));
+  }
+  CHECK(names_foreign_public_address("[172.32.0.1]", v4, 64));
+  CHECK(names_foreign_public_address("[100.128.0.1]", v4, 64));
+  for (const char* nat : {"[IPv6:fd00::25]", "[IPv6:fc12::1]", "[IPv6:fe80::1]", "[IPv6:::1]"}) {
+    CAPTURE(nat);
+    CHECK_FALSE(names_foreign_public_address(nat, v6, 64));
+  }
+  // The other family (a dual-stack host), names, and malformed literals.
+  CHECK_FALSE(names_foreign_public_address("[198.51.100.7]", v6, 64));
+  CHECK_FALSE(names_foreign_public_address("[IPv6:2001:db8:9::1]", v4, 64));
+  CHECK_FALSE(names_foreign_public_address("[2001:db8:9::1]", v6, 64));  // IPv6 needs the tag
+  CHECK_FALSE(names_foreign_public_address("mail.example.com", v4, 64));
+  CHECK_FALSE(names_foreign_public_address("[192.0.2.99", v4, 64));
+  CHECK_FALSE(names_foreign_public_address("", v4, 64));
+  CHECK_FALSE(names_foreign_public_address("[]", v4, 64));
+}
+
 TEST_CASE("localhost in any spelling is localhost") {
   CHECK(classes_of("localhost") == V{"localhost"});
   CHECK(classes_of("LOCALHOST.localdomain") == V{"localhost"});
@@ -191,6 +228,7 @@ TEST_CASE("arbitrary wire bytes never break the classifier or the shape") {
       const HeloContext context{path, testing::ip("100.64.1.2"), 64, banner, rcpt};
       classified += c.classify(helo, context).bits != 0;
     }
+    (void)names_foreign_public_address(helo, testing::ip("100.64.1.2"), 64);
     CHECK_FALSE(c.shape(helo).empty());
     (void)c.registrable_domain(helo);
     (void)c.looks_random(helo);
