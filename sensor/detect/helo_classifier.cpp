@@ -202,6 +202,16 @@ bool HeloClassifier::looks_random(std::string_view host) const {
       const bool has_alpha = std::any_of(token.begin(), token.end(), is_alpha);
       if (has_digit && has_alpha && random_mixed(token)) return true;
       if (!has_digit && has_alpha && random_letters(token)) return true;
+      // A machine-made token with few digits ("LMQFRGXF4VM", the random part of a
+      // Windows default name): its runs of letters judged like letters-only tokens.
+      if (has_digit && has_alpha) {
+        std::size_t start = 0;
+        for (std::size_t i = 0; i <= token.size(); ++i) {
+          if (i < token.size() && !is_digit(token[i])) continue;
+          if (i > start && random_letters(token.substr(start, i - start))) return true;
+          start = i + 1;
+        }
+      }
     }
   }
   return false;

@@ -1,4 +1,5 @@
 // HELO classes (RFC 5321 §4.1.1.1, §4.1.3), judged by where the session goes.
+#include <algorithm>
 #include <doctest/doctest.h>
 
 #include "records.hpp"
@@ -160,6 +161,20 @@ TEST_CASE("random-looking names are random_name") {
   CHECK(classes_of("a3f9c2e1b7.net") == V{"random_name"});
   CHECK(classes_of("ansrjfpfg.com") == V{"random_name"});
   CHECK(classes_of("bibdqrwi.info") == V{"random_name"});
+  // Few digits in a machine-made token: its letter runs are judged alone.
+  CHECK(classes_of("WIN-LMQFRGXF4VM") == V{"not_fqdn", "random_name"});
+  CHECK(classes_of("WIN-4XKQZVBWTPJ") == V{"not_fqdn", "random_name"});
+  CHECK(classes_of("zqxkvbtw7.com") == V{"random_name"});
+}
+
+TEST_CASE("human-chosen names with a few digits are not random_name") {
+  for (const char* name : {"WIN-FILESERVER1", "EXCHANGE2016", "SBS2011", "mailserver01", "backupexec2",
+                           "postfix3.smithplumbing.com", "mail2.schmidtpharmacy.com", "kanzlei2mueller.de",
+                           "smtp-out01.greenvalleyfarms.com", "worcestershire1.co.uk", "DC01-EXCHANGE"}) {
+    CAPTURE(name);
+    const auto classes = classes_of(name);
+    CHECK(std::find(classes.begin(), classes.end(), "random_name") == classes.end());
+  }
 }
 
 TEST_CASE("real host names are not random_name") {
