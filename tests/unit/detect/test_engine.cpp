@@ -177,6 +177,37 @@ TEST_CASE("sloppy but honest literals and names are no forged identity: one acce
   CHECK(h.sink.events.empty());
 }
 
+TEST_CASE("a blocklist refusal and a HELO no configured server sends flag in one session; a sloppy or plausible name does not") {
+  struct Case {
+    const char* helo;
+    bool flags;
+  };
+  // The client is 100.64.6.<n>; each case its own subscriber and sender domain.
+  const Case cases[] = {
+      {"localhost", true},
+      {"[192.168.1.50]", true},         // a literal not its own, on port 25
+      {"100.64.6.3", true},             // its own address, bare
+      {"WIN-3J9K2L1PQ0A", true},        // an operating system's default name
+      {"outlook.com", true},            // a big provider's name
+      {"dyn-100-64-6-6.isp.example", true},  // a generic address name
+      {"example.org", false},           // the recipient's domain: a company's own server may say it
+      {"EXCH01", false},                // sloppy single label: a real server on a listed address
+      {"exchange.office.local", false},
+      {"mail_server.office.example", false},  // underscore: sloppy Windows naming
+      {"xkqjzvbw.com", false},          // the random model alone is too weak to pair with a listing
+      {"mail.smithplumbing.com", false},
+  };
+  for (unsigned n = 0; n < std::size(cases); ++n) {
+    CAPTURE(cases[n].helo);
+    Harness h;
+    const std::string client = "100.64.6." + std::to_string(n + 1);
+    auto r = blocklisted(client.c_str(), mx(n), cases[n].helo, kT0);
+    r.mailfrom = "info@shop" + std::to_string(n) + ".example";
+    h.feed(r);
+    CHECK(h.sink.events.size() == (cases[n].flags ? 1u : 0u));
+  }
+}
+
 TEST_CASE("a mail client saying its own address literal to the relay never flags") {
   Harness h;
   for (unsigned i = 0; i < 300; ++i) h.feed(submission("100.64.1.2", "[100.64.1.2]", kT0 + i * 20 * kSecond));
