@@ -55,7 +55,7 @@ bool is_nat_internal(const IpAddress& a) {
     return b[0] == 10 || b[0] == 127 || b[0] == 0 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
            (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (b[1] & 0xc0) == 64) || (b[0] == 169 && b[1] == 254);
   }
-  bool unspecified_or_loopback = true;
+  bool unspecified_or_loopback = b[15] <= 1;  // :: and ::1
   for (std::size_t i = 0; i < 15; ++i) unspecified_or_loopback = unspecified_or_loopback && b[i] == 0;
   return unspecified_or_loopback || (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
 }

@@ -91,6 +91,7 @@ TEST_CASE("a public address of the client's family that is not its own is a fore
   // The other family (a dual-stack host), names, and malformed literals.
   CHECK_FALSE(names_foreign_public_address("[198.51.100.7]", v6, 64));
   CHECK_FALSE(names_foreign_public_address("[IPv6:2001:db8:9::1]", v4, 64));
+  CHECK(names_foreign_public_address("[IPv6:::2]", v6, 64));
   CHECK_FALSE(names_foreign_public_address("[2001:db8:9::1]", v6, 64));  // IPv6 needs the tag
   CHECK_FALSE(names_foreign_public_address("mail.example.com", v4, 64));
   CHECK_FALSE(names_foreign_public_address("[192.0.2.99", v4, 64));
