@@ -73,6 +73,7 @@ bool OfflineReader::open_next() {
     error_ = name + ": not a readable pcap or pcapng file: " + errbuf;
     return false;
   }
+  link_type_ = pcap_datalink(pcap_);
   try {
     apply_filter(pcap_, bpf_filter_, name);
   } catch (const CaptureError& e) {
@@ -102,7 +103,7 @@ ReadStatus OfflineReader::next(Packet& p) {
       ++packets_in_file_;
       ++packets_;
       p.ts = to_micros(header->ts);
-      p.link_type = pcap_datalink(pcap_);
+      p.link_type = link_type_;
       p.data = std::span<const std::uint8_t>(data, header->caplen);
       p.wire_length = header->len;
       return ReadStatus::packet;

@@ -65,6 +65,7 @@ class OfflineReader {
   std::size_t index_ = 0;  // the file being read (== count when done)
   bool opened_ = false;
   pcap_t* pcap_ = nullptr;
+  int link_type_ = 0;  // pcap_datalink() of the open file (a call per packet otherwise)
   std::FILE* file_ = nullptr;
   std::vector<char> buffer_;
   std::uint64_t packets_in_file_ = 0;

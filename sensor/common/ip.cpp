@@ -120,13 +120,6 @@ std::string Prefix::to_string() const {
 
 namespace {
 // An IPv6 address as two host-order 64-bit halves.
-// (Two loads and byte swaps: the sensor calls this for every IPv6 packet.)
-std::uint64_t load_be64(const std::uint8_t* p) {
-  std::uint64_t v = 0;
-  std::memcpy(&v, p, sizeof v);
-  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
-  return v;
-}
 std::pair<std::uint64_t, std::uint64_t> halves(const IpAddress& a) {
   return {load_be64(a.bytes.data()), load_be64(a.bytes.data() + 8)};
 }
@@ -146,21 +139,6 @@ PrefixSet::PrefixSet(std::vector<Prefix> prefixes) : all_(std::move(prefixes)) {
       v6_.push_back({high & high_mask, low & low_mask, high_mask, low_mask});
     }
   }
-}
-
-bool PrefixSet::contains(const IpAddress& a) const {
-  if (a.is_v4()) {
-    const std::uint32_t h = a.v4_host_order();
-    for (const auto& p : v4_) {
-      if ((h & p.mask) == p.network) return true;
-    }
-    return false;
-  }
-  const auto [high, low] = halves(a);
-  for (const auto& p : v6_) {
-    if ((high & p.high_mask) == p.high && (low & p.low_mask) == p.low) return true;
-  }
-  return false;
 }
 
 }  // namespace botwarden

@@ -2,7 +2,9 @@
 // prefixes and prefix sets. No allocation on the matching path.
 #pragma once
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,12 +52,45 @@ struct Prefix {
   friend bool operator==(const Prefix&, const Prefix&) = default;
 };
 
+// Big-endian loads from address bytes (no alignment needed).
+inline std::uint32_t load_be32(const std::uint8_t* p) {
+  std::uint32_t v = 0;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap32(v);
+  return v;
+}
+inline std::uint64_t load_be64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+  return v;
+}
+
 // A short list of prefixes (an ISP's subscriber ranges, relays, exemptions).
+// Matching is inline: the sensor asks for every TCP packet, and a call plus
+// the family dispatch cost more than the one or two mask compares.
 class PrefixSet {
  public:
   PrefixSet() = default;
   explicit PrefixSet(std::vector<Prefix> prefixes);
-  bool contains(const IpAddress& a) const;
+  bool contains(const IpAddress& a) const {
+    if (a.is_v4()) return contains_v4(load_be32(a.bytes.data()));
+    return contains_v6(load_be64(a.bytes.data()), load_be64(a.bytes.data() + 8));
+  }
+  // An IPv4 address in host byte order.
+  bool contains_v4(std::uint32_t host_order) const {
+    for (const auto& p : v4_) {
+      if ((host_order & p.mask) == p.network) return true;
+    }
+    return false;
+  }
+  // An IPv6 address as its two host-order 64-bit halves.
+  bool contains_v6(std::uint64_t high, std::uint64_t low) const {
+    for (const auto& p : v6_) {
+      if ((high & p.high_mask) == p.high && (low & p.low_mask) == p.low) return true;
+    }
+    return false;
+  }
   bool empty() const { return v4_.empty() && v6_.empty(); }
   const std::vector<Prefix>& prefixes() const { return all_; }
 
