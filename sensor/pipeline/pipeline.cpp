@@ -25,6 +25,19 @@ bool looks_like_smtp_helo(std::span<const std::uint8_t> p) {
   return smtp::equals_nocase(verb, "EHLO") || smtp::equals_nocase(verb, "HELO");
 }
 
+namespace {
+// looks_like_smtp_greeting || looks_like_smtp_helo, inline for the hot path:
+// the first byte alone turns away almost every non-SMTP payload.
+[[gnu::always_inline]] inline bool looks_like_smtp_start(std::span<const std::uint8_t> p) {
+  if (p.size() < 4) return false;
+  switch (p[0]) {
+    case '2': return looks_like_smtp_greeting(p);
+    case 'E': case 'e': case 'H': case 'h': return looks_like_smtp_helo(p);
+    default: return false;
+  }
+}
+}  // namespace
+
 struct Pipeline::SmtpFlow {
   SmtpFlow(Pipeline& owner, const smtp::SessionContext& ctx, bool low_is_client_side,
            std::size_t max_ooo)
@@ -61,7 +74,10 @@ struct Pipeline::SmtpFlow {
 };
 
 Pipeline::Pipeline(const PipelineConfig& config, SessionSink& sink)
-    : config_(config), sink_(sink), flows_(config.max_flows), content_port_flows_(65536, 0) {
+    : config_(config), sink_(sink), flows_(config.max_flows), candidate_ports_(65536, 0) {
+  for (std::size_t port = 0; port < candidate_ports_.size(); ++port) {
+    if (is_smtp_port(static_cast<std::uint16_t>(port))) candidate_ports_[port] = kSmtpPortBit;
+  }
   if (config_.classify) ndpi_ = std::make_unique<classify::NdpiClassifier>();
 }
 
@@ -129,7 +145,7 @@ void Pipeline::account_buffered(SmtpFlow& f, bool flushing) {
 void Pipeline::end_flow(Table::Entry& e, flow::FlowEnd why) {
   if (!e.value) return;  // closed before, its state released (a tombstone)
   close_flow(*e.value, why);
-  if (e.value->content_port != 0) --content_port_flows_[e.value->content_port];
+  if (e.value->content_port != 0) --candidate_ports_[e.value->content_port];
 }
 
 namespace {
@@ -174,7 +190,7 @@ Pipeline::SmtpFlow* Pipeline::new_flow(const PacketView& v, const flow::FlowKey&
   auto f = std::make_unique<SmtpFlow>(*this, ctx, low_is_client, config_.max_out_of_order_bytes);
   if (!is_smtp_port(ctx.resp_p)) {
     f->content_port = ctx.resp_p;
-    ++content_port_flows_[ctx.resp_p];
+    ++candidate_ports_[ctx.resp_p];
   }
   f->last_sequence = sequence_;
   SmtpFlow* raw = f.get();
@@ -201,12 +217,12 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
   }
   // Most subscriber TCP is not SMTP: decide that from the ports and the
   // first payload bytes before touching the flow table.
-  const bool smtp_port = is_smtp_port(v.dst_port) || is_smtp_port(v.src_port);
-  if (!smtp_port && content_port_flows_[v.src_port] == 0 && content_port_flows_[v.dst_port] == 0 &&
-      !looks_like_smtp_greeting(v.payload) && !looks_like_smtp_helo(v.payload)) {
+  const std::uint32_t ports = candidate_ports_[v.src_port] | candidate_ports_[v.dst_port];
+  if (ports == 0 && !looks_like_smtp_start(v.payload)) {
     ++stats_.not_candidate;
     return;
   }
+  const bool smtp_port = (ports & kSmtpPortBit) != 0;
   bool src_is_low = false;
   const flow::FlowKey key = flow::FlowKey::from_packet(v.src, v.src_port, v.dst, v.dst_port, src_is_low);
   Table::Entry* entry = flows_.find(key, ts);
@@ -233,7 +249,7 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
     // SMTP port, or a first payload that looks like SMTP.
     bool candidate;
     if (v.payload.empty()) candidate = pure_syn && is_smtp_port(v.dst_port);
-    else candidate = smtp_port || looks_like_smtp_greeting(v.payload) || looks_like_smtp_helo(v.payload);
+    else candidate = smtp_port || looks_like_smtp_start(v.payload);
     if (!candidate) {
       ++stats_.not_candidate;
       return;
@@ -278,7 +294,7 @@ void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> fr
     close_flow(*f, flow::FlowEnd::closed);
     // The entry alone absorbs late packets; the state (reassemblers, dialog,
     // nDPI) goes now. A flow found by content keeps it: its port stays
-    // counted in content_port_flows_ until the entry leaves.
+    // counted in candidate_ports_ until the entry leaves.
     if (f->content_port == 0) flows_.release(key);
   }
 }

@@ -122,9 +122,12 @@ class Pipeline {
   std::unique_ptr<classify::NdpiClassifier> ndpi_;
   Table flows_;
   PipelineStats stats_;
-  // Flows found by content on non-SMTP ports, by server port: packets on
-  // other ports skip the flow table lookup entirely.
-  std::vector<std::uint32_t> content_port_flows_;
+  // By port: kSmtpPortBit for the SMTP ports (is_smtp_port), plus the count
+  // of open flows found by content with that (non-SMTP) server port. A
+  // packet whose two ports both read 0 and whose payload does not start like
+  // SMTP is no candidate: one OR of two loads instead of eight compares.
+  static constexpr std::uint32_t kSmtpPortBit = 1u << 31;
+  std::vector<std::uint32_t> candidate_ports_;
   std::size_t total_buffered_ = 0;  // out-of-order bytes held by all flows
   CaptureClock clock_;
   std::uint64_t sequence_ = 0;
