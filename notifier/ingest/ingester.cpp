@@ -45,6 +45,11 @@ nlohmann::json parse_json(std::string_view text) {
     std::string what = e.what();
     if (const auto p = what.find("] "); p != std::string::npos) what.erase(0, p + 2);
     throw ParseError{"malformed JSON at byte " + std::to_string(e.byte) + ": " + what};
+  } catch (const nlohmann::json::exception& e) {
+    // e.g. out_of_range.406 "number overflow parsing '3e4656429'" (found by fuzz-ingest)
+    std::string what = e.what();
+    if (const auto p = what.find("] "); p != std::string::npos) what.erase(0, p + 2);
+    throw ParseError{"malformed JSON: " + what};
   }
 }
 

@@ -234,6 +234,8 @@ TEST_CASE("requests refused before ingestion change nothing, with precise answer
                    R"({"error":"malformed JSON at byte 1: parse error at line 1, column 1: syntax error while parsing value - invalid literal; last read: 'e'"})"});
   cases.push_back({"deep nesting", f.post(std::string(200, '[') + std::string(200, ']')), http::status::bad_request,
                    R"({"error":"malformed JSON: nested deeper than 16 levels"})"});
+  cases.push_back({"number overflow", f.post(R"({"events": [{"score": 3e4656429}]})"), http::status::bad_request,
+                   R"({"error":"malformed JSON: number overflow parsing '3e4656429'"})"});
   cases.push_back({"no events key", f.post(R"({"event": []})"), http::status::bad_request,
                    R"({"error":"body: expected {\"events\": [...]}"})"});
   cases.push_back({"events not an array", f.post(R"({"events": {}})"), http::status::bad_request,
