@@ -85,21 +85,13 @@ bool OfflineReader::open_next() {
 }
 
 ReadStatus OfflineReader::next(Packet& p) {
-  while (index_ < files_.size()) {
-    if (!opened_) {
-      opened_ = true;
-      if (!open_next()) {
-        close_current();
-        done_bytes_ += sizes_[index_];
-        ++index_;
-        opened_ = false;
-        return ReadStatus::error;
-      }
-    }
+  // The common case first, with nothing else to keep in registers: a file is
+  // open and has another packet.
+  if (pcap_ != nullptr) [[likely]] {
     pcap_pkthdr* header = nullptr;
     const u_char* data = nullptr;
     const int rc = pcap_next_ex(pcap_, &header, &data);
-    if (rc == 1) {
+    if (rc == 1) [[likely]] {
       ++packets_in_file_;
       ++packets_;
       p.ts = to_micros(header->ts);
@@ -108,18 +100,38 @@ ReadStatus OfflineReader::next(Packet& p) {
       p.wire_length = header->len;
       return ReadStatus::packet;
     }
-    const bool failed = rc == PCAP_ERROR;
-    if (failed) {
-      error_ = files_[index_] + ": truncated or corrupt after " + std::to_string(packets_in_file_) +
-               " packets: " + pcap_geterr(pcap_);
-    }
+    return end_of_file(rc, p);
+  }
+  return next_file(p);
+}
+
+// pcap_next_ex gave `rc` (not 1): the file ended or broke; go on with the next one.
+ReadStatus OfflineReader::end_of_file(int rc, Packet& p) {
+  const bool failed = rc == PCAP_ERROR;
+  if (failed) {
+    error_ = files_[index_] + ": truncated or corrupt after " + std::to_string(packets_in_file_) +
+             " packets: " + pcap_geterr(pcap_);
+  }
+  close_current();
+  done_bytes_ += sizes_[index_];
+  ++index_;
+  opened_ = false;
+  if (failed) return ReadStatus::error;
+  return next_file(p);
+}
+
+// No file open: opens the next (if any) and reads its first packet.
+ReadStatus OfflineReader::next_file(Packet& p) {
+  if (index_ >= files_.size()) return ReadStatus::end;
+  opened_ = true;
+  if (!open_next()) {
     close_current();
     done_bytes_ += sizes_[index_];
     ++index_;
     opened_ = false;
-    if (failed) return ReadStatus::error;
+    return ReadStatus::error;
   }
-  return ReadStatus::end;
+  return next(p);
 }
 
 double OfflineReader::progress() const {

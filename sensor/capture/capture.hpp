@@ -58,6 +58,8 @@ class OfflineReader {
  private:
   bool open_next();
   void close_current();
+  ReadStatus end_of_file(int rc, Packet& p);
+  ReadStatus next_file(Packet& p);
 
   std::vector<std::string> files_;
   std::vector<std::uint64_t> sizes_;
