@@ -3,8 +3,6 @@
 // headers), TCP. All reads go through ByteReader.
 #include "sensor/decode/frame.hpp"
 
-#include <cstring>
-
 #include "sensor/decode/byte_reader.hpp"
 
 namespace botwarden::decode {
@@ -52,22 +50,7 @@ constexpr std::uint16_t kPppIpv4 = 0x0021;
 constexpr std::uint16_t kPppIpv6 = 0x0057;
 constexpr std::uint8_t kProtoTcp = 6;
 
-// Addresses filled in place (IpAddress::v4_bytes lives in another library
-// and is not inlined); the rest of the 16 bytes is zeroed so addresses
-// compare and hash equal. The caller has checked the header length.
-// Callers have checked that the whole address is inside the header; the
-// unused tail of a v4 address stays zero (equality and hashing read all 16 bytes).
-inline void set_v4(IpAddress& a, const std::uint8_t* p) {
-  a.family = IpAddress::Family::v4;
-  std::memcpy(a.bytes.data(), p, 4);
-  std::memset(a.bytes.data() + 4, 0, 12);
-}
-inline void set_v6(IpAddress& a, const std::uint8_t* p) {
-  a.family = IpAddress::Family::v6;
-  std::memcpy(a.bytes.data(), p, 16);
-}
-
-[[gnu::always_inline]] inline DecodeResult decode_tcp(ByteReader seg, PacketView& v) {
+[[gnu::always_inline]] inline DecodeResult decode_tcp(ByteReader seg, HeaderView& v) {
   if (!seg.has(20)) return DecodeResult::truncated_tcp;
   const std::size_t header_len = std::size_t{static_cast<std::uint8_t>(seg.u8(12) >> 4)} * 4;
   if (header_len < 20) return DecodeResult::bad_tcp_header;
@@ -81,7 +64,7 @@ inline void set_v6(IpAddress& a, const std::uint8_t* p) {
   return DecodeResult::tcp;
 }
 
-[[gnu::always_inline]] inline DecodeResult decode_ipv4(ByteReader ip, PacketView& v) {
+[[gnu::always_inline]] inline DecodeResult decode_ipv4(ByteReader ip, HeaderView& v) {
   if (!ip.has(20)) return DecodeResult::truncated_ipv4;
   const std::size_t header_len = std::size_t{static_cast<std::uint8_t>(ip.u8(0) & 0x0f)} * 4;
   const std::size_t total_len = ip.be16(2);
@@ -89,8 +72,9 @@ inline void set_v6(IpAddress& a, const std::uint8_t* p) {
   if (!ip.has(total_len)) return DecodeResult::truncated_ipv4;
   ip = ip.first(total_len);  // drop Ethernet padding
   const std::uint8_t* header = ip.span().data();  // at least 20 bytes (checked above)
-  set_v4(v.src, header + 12);
-  set_v4(v.dst, header + 16);
+  v.ipv6 = false;
+  v.src_address = header + 12;
+  v.dst_address = header + 16;
   v.ip_protocol = ip.u8(9);
   v.ip_packet = ip.span();
   // More-fragments set or a non-zero offset: a fragment (RFC 791 §3.1).
@@ -99,14 +83,15 @@ inline void set_v6(IpAddress& a, const std::uint8_t* p) {
   return decode_tcp(ip.from(header_len), v);
 }
 
-[[gnu::always_inline]] inline DecodeResult decode_ipv6(ByteReader ip, PacketView& v) {
+[[gnu::always_inline]] inline DecodeResult decode_ipv6(ByteReader ip, HeaderView& v) {
   if (!ip.has(40)) return DecodeResult::truncated_ipv6;
   const std::size_t total_len = 40 + std::size_t{ip.be16(4)};
   if (!ip.has(total_len)) return DecodeResult::truncated_ipv6;
   ip = ip.first(total_len);
   const std::uint8_t* header = ip.span().data();  // at least 40 bytes (checked above)
-  set_v6(v.src, header + 8);
-  set_v6(v.dst, header + 24);
+  v.ipv6 = true;
+  v.src_address = header + 8;
+  v.dst_address = header + 24;
   v.ip_packet = ip.span();
   std::uint8_t next = ip.u8(6);
   std::size_t at = 40;
@@ -137,7 +122,7 @@ inline void set_v6(IpAddress& a, const std::uint8_t* p) {
   }
 }
 
-DecodeResult decode_by_version(ByteReader ip, PacketView& v) {
+DecodeResult decode_by_version(ByteReader ip, HeaderView& v) {
   if (!ip.has(1)) return DecodeResult::truncated_ipv4;
   switch (ip.u8(0) >> 4) {
     case 4: return decode_ipv4(ip, v);
@@ -146,9 +131,9 @@ DecodeResult decode_by_version(ByteReader ip, PacketView& v) {
   }
 }
 
-DecodeResult decode_ethertype(std::uint16_t type, ByteReader r, PacketView& v);
+DecodeResult decode_ethertype(std::uint16_t type, ByteReader r, HeaderView& v);
 
-DecodeResult decode_mpls(ByteReader r, PacketView& v) {
+DecodeResult decode_mpls(ByteReader r, HeaderView& v) {
   for (unsigned n = 0; n < kMaxMplsLabels; ++n) {
     if (!r.has(4)) return DecodeResult::truncated_mpls;
     const bool bottom = (r.u8(2) & 0x01) != 0;
@@ -164,7 +149,7 @@ DecodeResult decode_mpls(ByteReader r, PacketView& v) {
   return DecodeResult::too_many_mpls_labels;
 }
 
-DecodeResult decode_pppoe(ByteReader r, PacketView& v) {
+DecodeResult decode_pppoe(ByteReader r, HeaderView& v) {
   // RFC 2516 §4: ver/type, code, session id, length; then the PPP protocol.
   if (!r.has(8)) return DecodeResult::truncated_pppoe;
   const std::uint16_t ppp_protocol = r.be16(6);
@@ -173,7 +158,7 @@ DecodeResult decode_pppoe(ByteReader r, PacketView& v) {
   return DecodeResult::pppoe_not_ip;
 }
 
-DecodeResult decode_ethertype(std::uint16_t type, ByteReader r, PacketView& v) {
+DecodeResult decode_ethertype(std::uint16_t type, ByteReader r, HeaderView& v) {
   // 802.1Q / 802.1ad tags: each 4 bytes (TCI, inner type).
   for (unsigned tags = 0; type == kEtherVlan || type == kEtherQinQ || type == kEtherQinQOld; ++tags) {
     if (tags >= kMaxVlanTags) return DecodeResult::too_many_vlan_tags;
@@ -191,7 +176,7 @@ DecodeResult decode_ethertype(std::uint16_t type, ByteReader r, PacketView& v) {
   }
 }
 
-DecodeResult decode_loopback_family(std::uint32_t family, ByteReader r, PacketView& v) {
+DecodeResult decode_loopback_family(std::uint32_t family, ByteReader r, HeaderView& v) {
   // AF_INET is 2 everywhere; AF_INET6 is 10 (Linux), 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (macOS).
   switch (family) {
     case 2: return decode_ipv4(r, v);
@@ -202,12 +187,58 @@ DecodeResult decode_loopback_family(std::uint32_t family, ByteReader r, PacketVi
 
 }  // namespace
 
+PacketView to_packet_view(const HeaderView& h) {
+  PacketView v;
+  if (h.src_address != nullptr) {
+    v.src = h.ipv6 ? IpAddress::v6_bytes(h.src_address) : IpAddress::v4_bytes(h.src_address);
+    v.dst = h.ipv6 ? IpAddress::v6_bytes(h.dst_address) : IpAddress::v4_bytes(h.dst_address);
+  }
+  v.src_port = h.src_port;
+  v.dst_port = h.dst_port;
+  v.seq = h.seq;
+  v.ack = h.ack;
+  v.flags = h.flags;
+  v.ip_protocol = h.ip_protocol;
+  v.ip_packet = h.ip_packet;
+  v.payload = h.payload;
+  return v;
+}
+
 DecodeResult decode_ip(std::span<const std::uint8_t> ip, PacketView& view) {
-  return decode_by_version(ByteReader{ip}, view);
+  HeaderView h;
+  const DecodeResult r = decode_by_version(ByteReader{ip}, h);
+  view = to_packet_view(h);
+  return r;
 }
 
 DecodeResult decode_frame(int link_type, std::span<const std::uint8_t> frame, PacketView& view) {
+  HeaderView h;
+  const DecodeResult r = decode_headers(link_type, frame, h);
+  view = to_packet_view(h);
+  return r;
+}
+
+DecodeResult decode_headers(int link_type, std::span<const std::uint8_t> frame, HeaderView& view) {
   const ByteReader r{frame};
+  // The common frame first: Ethernet with at most one 802.1Q tag around
+  // IPv4, IPv6, MPLS or PPPoE. It ends exactly as the general path below
+  // would; every other frame (QinQ, two tags, not IP, short) goes that way.
+  if (link_type == static_cast<int>(LinkType::ethernet) && r.has(14)) {
+    std::uint16_t type = r.be16(12);
+    std::size_t at = 14;
+    if (type == kEtherVlan && r.has(18)) {
+      type = r.be16(16);
+      at = 18;
+    }
+    switch (type) {
+      case kEtherIpv4: return decode_ipv4(r.from(at), view);
+      case kEtherIpv6: return decode_ipv6(r.from(at), view);
+      case kEtherMplsUnicast:
+      case kEtherMplsMulticast: return decode_mpls(r.from(at), view);
+      case kEtherPppoeSession: return decode_pppoe(r.from(at), view);
+      default: break;
+    }
+  }
   switch (static_cast<LinkType>(link_type)) {
     case LinkType::ethernet:
       if (!r.has(14)) return DecodeResult::truncated_link_header;

@@ -73,9 +73,31 @@ struct PacketView {
   std::span<const std::uint8_t> payload;    // TCP payload
 };
 
+// The same without copying the addresses: they stay where they are in the
+// frame. The hot path decides from these bytes whether a packet can matter
+// (subscriber? SMTP candidate?) and builds a PacketView only when it does.
+struct HeaderView {
+  const std::uint8_t* src_address = nullptr;  // 4 (IPv4) or 16 (IPv6) bytes inside the frame
+  const std::uint8_t* dst_address = nullptr;  // null until the IP header was found whole
+  bool ipv6 = false;
+  std::uint16_t src_port = 0;
+  std::uint16_t dst_port = 0;
+  std::uint32_t seq = 0;
+  std::uint32_t ack = 0;
+  std::uint8_t flags = 0;
+  std::uint8_t ip_protocol = 0;
+  std::span<const std::uint8_t> ip_packet;
+  std::span<const std::uint8_t> payload;
+};
+
 // Decodes one frame. `view` is filled when the result is DecodeResult::tcp
 // (addresses and ip_protocol also for not_tcp).
 DecodeResult decode_frame(int link_type, std::span<const std::uint8_t> frame, PacketView& view);
+// The same into a HeaderView (what decode_frame runs): every field a PacketView
+// would get, with pointers to the addresses instead of copies.
+DecodeResult decode_headers(int link_type, std::span<const std::uint8_t> frame, HeaderView& view);
+// The PacketView of a HeaderView (addresses copied; fields the decoder did not reach stay default).
+PacketView to_packet_view(const HeaderView& h);
 
 // Decoding from the IP header on (used by decode_frame and by tests).
 DecodeResult decode_ip(std::span<const std::uint8_t> ip, PacketView& view);

@@ -203,26 +203,30 @@ Pipeline::SmtpFlow* Pipeline::new_flow(const PacketView& v, const flow::FlowKey&
 void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> frame) {
   ++stats_.packets;
   stats_.bytes += frame.size();
-  PacketView v;
-  const DecodeResult r = decode::decode_frame(link_type, frame, v);
+  decode::HeaderView h;
+  const DecodeResult r = decode::decode_headers(link_type, frame, h);
   stats_.decode.add(r);
   if (ts >= clock_.next_tick) advance_time(ts);
   else if (ts > clock_.now) clock_.now = ts;
   if (r != DecodeResult::tcp) return;
 
-  const bool src_sub = config_.subscribers.contains(v.src);
-  if (!src_sub && !config_.subscribers.contains(v.dst)) {
+  // The addresses are read where they lie in the frame: most packets leave
+  // here or at the candidate check without an IpAddress being built.
+  if (!is_subscriber(h.src_address, h.ipv6) && !is_subscriber(h.dst_address, h.ipv6)) {
     ++stats_.not_subscriber;
     return;
   }
   // Most subscriber TCP is not SMTP: decide that from the ports and the
   // first payload bytes before touching the flow table.
-  const std::uint32_t ports = candidate_ports_[v.src_port] | candidate_ports_[v.dst_port];
-  if (ports == 0 && !looks_like_smtp_start(v.payload)) {
+  const std::uint32_t ports = candidate_ports_[h.src_port] | candidate_ports_[h.dst_port];
+  if (ports == 0 && !looks_like_smtp_start(h.payload)) {
     ++stats_.not_candidate;
     return;
   }
-  const bool smtp_port = (ports & kSmtpPortBit) != 0;
+  candidate_packet(ts, decode::to_packet_view(h), (ports & kSmtpPortBit) != 0);
+}
+
+void Pipeline::candidate_packet(Micros ts, const PacketView& v, bool smtp_port) {
   bool src_is_low = false;
   const flow::FlowKey key = flow::FlowKey::from_packet(v.src, v.src_port, v.dst, v.dst_port, src_is_low);
   Table::Entry* entry = flows_.find(key, ts);

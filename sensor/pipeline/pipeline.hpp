@@ -112,6 +112,14 @@ class Pipeline {
  private:
   using Table = flow::FlowTable<SmtpFlow>;
   void advance_time(Micros ts);
+  // A subscriber address, read in place (4 bytes, or 16 when ipv6).
+  bool is_subscriber(const std::uint8_t* address, bool ipv6) const {
+    return ipv6 ? config_.subscribers.contains_v6(load_be64(address), load_be64(address + 8))
+                : config_.subscribers.contains_v4(load_be32(address));
+  }
+  // The rest of packet() for an SMTP candidate (out of line: the common
+  // packet's path stays short).
+  [[gnu::noinline]] void candidate_packet(Micros ts, const decode::PacketView& v, bool smtp_port);
   SmtpFlow* new_flow(const decode::PacketView& v, const flow::FlowKey& key, bool src_is_low, Micros ts);
   void end_flow(Table::Entry& e, flow::FlowEnd why);
   void close_flow(SmtpFlow& f, flow::FlowEnd why);

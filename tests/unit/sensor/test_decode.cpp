@@ -208,3 +208,70 @@ TEST_CASE("every decode result has a name") {
   counters.add(DecodeResult::ipv4_fragment);
   CHECK(counters[DecodeResult::ipv4_fragment] == 2);
 }
+
+TEST_CASE("the Ethernet fast path ends as the general path does, at every length") {
+  // Linux cooked capture (SLL) goes through the general path only; an SLL
+  // header is two bytes longer than Ethernet's with the EtherType at its end,
+  // so {0, 0} + an Ethernet frame is the same frame to the general path.
+  // Every Ethernet case, and each again inside one more 802.1Q tag (so
+  // 802.1Q in 802.1Q, 802.1Q + MPLS, 802.1Q + PPPoE are there too).
+  std::vector<Case> cases;
+  for (const auto& c : all_encapsulations()) {
+    if (c.link != 1) continue;
+    cases.push_back(c);
+    const Bytes inner(c.frame.begin() + 14, c.frame.end());
+    cases.push_back({c.name, 1, vlan(inner, static_cast<unsigned>((c.frame[12] << 8) | c.frame[13]))});
+  }
+  std::size_t compared = 0;
+  for (const auto& c : cases) {
+    for (std::size_t n = 0; n <= c.frame.size(); ++n) {
+      CAPTURE(c.name);
+      CAPTURE(n);
+      const Bytes eth(c.frame.begin(), c.frame.begin() + static_cast<std::ptrdiff_t>(n));
+      Bytes sll{0, 0};
+      append(sll, eth);
+      decode::HeaderView fast;
+      decode::HeaderView general;
+      const auto r = decode::decode_headers(1, eth, fast);
+      REQUIRE(decode::decode_headers(113, sll, general) == r);
+      const PacketView a = decode::to_packet_view(fast);
+      const PacketView b = decode::to_packet_view(general);
+      CHECK(a.src == b.src);
+      CHECK(a.dst == b.dst);
+      CHECK(a.src_port == b.src_port);
+      CHECK(a.dst_port == b.dst_port);
+      CHECK(a.seq == b.seq);
+      CHECK(a.ack == b.ack);
+      CHECK(a.flags == b.flags);
+      CHECK(a.ip_protocol == b.ip_protocol);
+      CHECK(a.ip_packet.size() == b.ip_packet.size());
+      CHECK(a.payload.size() == b.payload.size());
+      if (r == DecodeResult::tcp) {
+        CHECK(a.payload.data() - eth.data() + 2 == b.payload.data() - sll.data());
+        ++compared;
+      }
+    }
+  }
+  CHECK(compared == cases.size());  // each whole frame once
+}
+
+TEST_CASE("decode_headers points at the addresses inside the frame") {
+  const Bytes frame = vlan(kIpv4, 0x0800);
+  decode::HeaderView h;
+  REQUIRE(decode::decode_headers(1, frame, h) == DecodeResult::tcp);
+  CHECK_FALSE(h.ipv6);
+  CHECK(h.src_address == frame.data() + 18 + 12);
+  CHECK(h.dst_address == frame.data() + 18 + 16);
+  CHECK(decode::to_packet_view(h).src.to_string() == "100.64.1.10");
+  decode::HeaderView h6;
+  const Bytes frame6 = ethernet(0x86dd, kIpv6);
+  REQUIRE(decode::decode_headers(1, frame6, h6) == DecodeResult::tcp);
+  CHECK(h6.ipv6);
+  CHECK(h6.src_address == frame6.data() + 14 + 8);
+  CHECK(decode::to_packet_view(h6).dst.to_string() == "2001:db8:9999::25");
+  // Not IP: no addresses, and the PacketView keeps its defaults.
+  decode::HeaderView arp;
+  CHECK(decode::decode_headers(1, ethernet(0x0806, Bytes(28, 0)), arp) == DecodeResult::not_ip);
+  CHECK(arp.src_address == nullptr);
+  CHECK(decode::to_packet_view(arp).src == IpAddress{});
+}
