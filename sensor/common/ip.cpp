@@ -139,6 +139,8 @@ PrefixSet::PrefixSet(std::vector<Prefix> prefixes) : all_(std::move(prefixes)) {
       v6_.push_back({high & high_mask, low & low_mask, high_mask, low_mask});
     }
   }
+  if (!v4_.empty()) first_v4_ = v4_.front();
+  if (!v6_.empty()) first_v6_ = v6_.front();
 }
 
 }  // namespace botwarden

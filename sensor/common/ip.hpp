@@ -79,14 +79,17 @@ class PrefixSet {
   }
   // An IPv4 address in host byte order.
   bool contains_v4(std::uint32_t host_order) const {
-    for (const auto& p : v4_) {
-      if ((host_order & p.mask) == p.network) return true;
+    if ((host_order & first_v4_.mask) == first_v4_.network) return true;
+    for (std::size_t i = 1; i < v4_.size(); ++i) {
+      if ((host_order & v4_[i].mask) == v4_[i].network) return true;
     }
     return false;
   }
   // An IPv6 address as its two host-order 64-bit halves.
   bool contains_v6(std::uint64_t high, std::uint64_t low) const {
-    for (const auto& p : v6_) {
+    if ((high & first_v6_.high_mask) == first_v6_.high && (low & first_v6_.low_mask) == first_v6_.low) return true;
+    for (std::size_t i = 1; i < v6_.size(); ++i) {
+      const V6& p = v6_[i];
       if ((high & p.high_mask) == p.high && (low & p.low_mask) == p.low) return true;
     }
     return false;
@@ -99,6 +102,11 @@ class PrefixSet {
   struct V6 { std::uint64_t high, low, high_mask, low_mask; };  // two 64-bit halves: no per-byte masking
   std::vector<V4> v4_;
   std::vector<V6> v6_;
+  // Copies of the first prefix of each family, tested without touching the
+  // vectors (an ISP has a few prefixes; the first usually matches). With no
+  // prefix of a family they match nothing (network bits outside the mask).
+  V4 first_v4_{1, 0};
+  V6 first_v6_{1, 1, 0, 0};
   std::vector<Prefix> all_;
 };
 

@@ -9,6 +9,40 @@
 
 namespace botwarden::decode {
 
+// N bytes that ByteReader::fixed found whole: reads at compile-time offsets,
+// each checked against N when compiled, need no check when run. For fixed
+// headers (IPv4, IPv6, TCP) read field by field on the hot path.
+template <std::size_t N>
+class FixedBytes {
+ public:
+  constexpr explicit FixedBytes(const std::uint8_t* p) : p_(p) {}
+  template <std::size_t At>
+  [[gnu::always_inline]] constexpr std::uint8_t u8() const {
+    static_assert(At < N);
+    return p_[At];
+  }
+  template <std::size_t At>
+  [[gnu::always_inline]] constexpr std::uint16_t be16() const {
+    static_assert(At + 2 <= N);
+    return static_cast<std::uint16_t>((p_[At] << 8) | p_[At + 1]);
+  }
+  template <std::size_t At>
+  [[gnu::always_inline]] constexpr std::uint32_t be32() const {
+    static_assert(At + 4 <= N);
+    return (std::uint32_t{p_[At]} << 24) | (std::uint32_t{p_[At + 1]} << 16) | (std::uint32_t{p_[At + 2]} << 8) |
+           std::uint32_t{p_[At + 3]};
+  }
+  // Where `Length` bytes from `At` start (an address inside the header).
+  template <std::size_t At, std::size_t Length>
+  [[gnu::always_inline]] constexpr const std::uint8_t* bytes() const {
+    static_assert(At + Length <= N);
+    return p_ + At;
+  }
+
+ private:
+  const std::uint8_t* p_;
+};
+
 class ByteReader {
  public:
   constexpr ByteReader() = default;
@@ -35,6 +69,13 @@ class ByteReader {
   // Pointer to `at` when at least `n` bytes follow it, else nullptr.
   constexpr const std::uint8_t* bytes_at(std::size_t at, std::size_t n) const {
     return (at <= bytes_.size() && n <= bytes_.size() - at) ? bytes_.data() + at : nullptr;
+  }
+  // The first N bytes as FixedBytes; false (out untouched) when they are not all there.
+  template <std::size_t N>
+  [[gnu::always_inline]] constexpr bool fixed(FixedBytes<N>& out) const {
+    if (bytes_.size() < N) return false;
+    out = FixedBytes<N>{bytes_.data()};
+    return true;
   }
   // Copies n bytes from `at` into out; false (and nothing copied) when they are not all there.
   bool copy_to(std::size_t at, std::uint8_t* out, std::size_t n) const {
