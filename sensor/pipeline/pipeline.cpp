@@ -25,19 +25,6 @@ bool looks_like_smtp_helo(std::span<const std::uint8_t> p) {
   return smtp::equals_nocase(verb, "EHLO") || smtp::equals_nocase(verb, "HELO");
 }
 
-namespace {
-// looks_like_smtp_greeting || looks_like_smtp_helo, inline for the hot path:
-// the first byte alone turns away almost every non-SMTP payload.
-[[gnu::always_inline]] inline bool looks_like_smtp_start(std::span<const std::uint8_t> p) {
-  if (p.size() < 4) return false;
-  switch (p[0]) {
-    case '2': return looks_like_smtp_greeting(p);
-    case 'E': case 'e': case 'H': case 'h': return looks_like_smtp_helo(p);
-    default: return false;
-  }
-}
-}  // namespace
-
 struct Pipeline::SmtpFlow {
   SmtpFlow(Pipeline& owner, const smtp::SessionContext& ctx, bool low_is_client_side,
            std::size_t max_ooo)
@@ -198,32 +185,6 @@ Pipeline::SmtpFlow* Pipeline::new_flow(const PacketView& v, const flow::FlowKey&
   ++stats_.flows_created;
   if (flows_.size() > stats_.flows_peak) stats_.flows_peak = flows_.size();
   return raw;
-}
-
-void Pipeline::packet(Micros ts, int link_type, std::span<const std::uint8_t> frame) {
-  ++stats_.packets;
-  stats_.bytes += frame.size();
-  decode::HeaderView h;
-  const DecodeResult r = decode::decode_headers(link_type, frame, h);
-  stats_.decode.add(r);
-  if (ts >= clock_.next_tick) advance_time(ts);
-  else if (ts > clock_.now) clock_.now = ts;
-  if (r != DecodeResult::tcp) return;
-
-  // The addresses are read where they lie in the frame: most packets leave
-  // here or at the candidate check without an IpAddress being built.
-  if (!is_subscriber(h.src_address, h.ipv6) && !is_subscriber(h.dst_address, h.ipv6)) {
-    ++stats_.not_subscriber;
-    return;
-  }
-  // Most subscriber TCP is not SMTP: decide that from the ports and the
-  // first payload bytes before touching the flow table.
-  const std::uint32_t ports = candidate_ports_[h.src_port] | candidate_ports_[h.dst_port];
-  if (ports == 0 && !looks_like_smtp_start(h.payload)) {
-    ++stats_.not_candidate;
-    return;
-  }
-  candidate_packet(ts, decode::to_packet_view(h), (ports & kSmtpPortBit) != 0);
 }
 
 void Pipeline::candidate_packet(Micros ts, const PacketView& v, bool smtp_port) {
