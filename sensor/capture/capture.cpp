@@ -84,27 +84,6 @@ bool OfflineReader::open_next() {
   return true;
 }
 
-ReadStatus OfflineReader::next(Packet& p) {
-  // The common case first, with nothing else to keep in registers: a file is
-  // open and has another packet.
-  if (pcap_ != nullptr) [[likely]] {
-    pcap_pkthdr* header = nullptr;
-    const u_char* data = nullptr;
-    const int rc = pcap_next_ex(pcap_, &header, &data);
-    if (rc == 1) [[likely]] {
-      ++packets_in_file_;
-      ++packets_;
-      p.ts = to_micros(header->ts);
-      p.link_type = link_type_;
-      p.data = std::span<const std::uint8_t>(data, header->caplen);
-      p.wire_length = header->len;
-      return ReadStatus::packet;
-    }
-    return end_of_file(rc, p);
-  }
-  return next_file(p);
-}
-
 // pcap_next_ex gave `rc` (not 1): the file ended or broke; go on with the next one.
 ReadStatus OfflineReader::end_of_file(int rc, Packet& p) {
   const bool failed = rc == PCAP_ERROR;

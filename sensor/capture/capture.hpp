@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "sensor/common/time.hpp"
+#include <pcap/pcap.h>
 
-using pcap_t = struct pcap;
+#include "sensor/common/time.hpp"
 
 namespace botwarden::capture {
 
@@ -46,7 +46,26 @@ class OfflineReader {
   OfflineReader& operator=(const OfflineReader&) = delete;
   ~OfflineReader();
 
-  ReadStatus next(Packet& p);
+  // Inline: the read loop keeps its registers and the Packet's fields.
+  [[gnu::always_inline]] ReadStatus next(Packet& p) {
+    // The common case first: a file is open and has another packet.
+    if (pcap_ != nullptr) [[likely]] {
+      pcap_pkthdr* header = nullptr;
+      const u_char* data = nullptr;
+      const int rc = pcap_next_ex(pcap_, &header, &data);
+      if (rc == 1) [[likely]] {
+        ++packets_in_file_;
+        ++packets_;
+        p.ts = static_cast<Micros>(header->ts.tv_sec) * kMicrosPerSecond + static_cast<Micros>(header->ts.tv_usec);
+        p.link_type = link_type_;
+        p.data = std::span<const std::uint8_t>(data, header->caplen);
+        p.wire_length = header->len;
+        return ReadStatus::packet;
+      }
+      return end_of_file(rc, p);
+    }
+    return next_file(p);
+  }
   // The last error: "FILE: what happened (after N packets)".
   const std::string& error() const { return error_; }
   // Fraction of all input bytes read so far (for the progress bar).
