@@ -4,18 +4,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "sensor/common/hash.hpp"
 #include "subscriber_table.hpp"
 
 namespace botwarden::behaviour {
 namespace {
-
-std::uint64_t mix(std::uint64_t h) {  // splitmix64's finaliser
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  return h ^ (h >> 31);
-}
 
 // IPv4 exactly (bit 32 marks it); IPv6 by hash. The top bit is left free.
 std::uint64_t destination_key(const IpAddress& a) {
@@ -24,7 +17,7 @@ std::uint64_t destination_key(const IpAddress& a) {
   std::uint64_t low = 0;
   std::memcpy(&high, a.bytes.data(), 8);
   std::memcpy(&low, a.bytes.data() + 8, 8);
-  return mix(mix(high) ^ low) & ~(1ULL << 63);
+  return mix64(mix64(high) ^ low) & ~(1ULL << 63);
 }
 
 // The entry with the smallest `last` (the first of equals), as the old
@@ -43,7 +36,7 @@ constexpr std::size_t kEntryHeader = 4;
 std::uint64_t name_hash(std::string_view s) {
   std::uint64_t h = 14695981039346656037ULL;
   for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  return mix(h ^ s.size());
+  return mix64(h ^ s.size());
 }
 
 void SampleLists::add(Kind kind, std::string_view value, std::size_t max_samples) {

@@ -9,24 +9,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "sensor/common/hash.hpp"
+
 namespace botwarden::pipeline {
 
 namespace {
-
-std::uint64_t mix(std::uint64_t h) {  // splitmix64's finaliser
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
-}
-
-std::uint64_t load_be64(const std::uint8_t* p) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-  return v;
-}
 
 // Waiting for the other side of a ring: yield first, then sleep, longer the
 // longer the wait (on a machine with fewer cores than threads a spinning
@@ -52,7 +39,7 @@ std::uint64_t subscriber_hash(const IpAddress& subscriber, unsigned ipv6_prefix)
   if (subscriber.is_v4()) {
     std::uint64_t v = 0;
     for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | subscriber.bytes[i];
-    return mix(v ^ 0x4000000000000000ULL);
+    return mix64(v ^ 0x4000000000000000ULL);
   }
   std::uint64_t high = load_be64(subscriber.bytes.data());
   std::uint64_t low = load_be64(subscriber.bytes.data() + 8);
@@ -63,7 +50,7 @@ std::uint64_t subscriber_hash(const IpAddress& subscriber, unsigned ipv6_prefix)
   } else if (bits < 128) {
     low = bits == 64 ? 0 : low & (~std::uint64_t{0} << (128 - bits));
   }
-  return mix(high ^ mix(low ^ 0x6000000000000000ULL));
+  return mix64(high ^ mix64(low ^ 0x6000000000000000ULL));
 }
 
 std::size_t worker_for(const IpAddress& subscriber, unsigned ipv6_prefix, std::size_t workers) {

@@ -1,5 +1,6 @@
 // CSRF tokens, passwords, sessions, login limits, forms and cookies.
 #include "web/pages/security.hpp"
+#include "web/server/http.hpp"
 
 #include <sodium.h>
 
@@ -139,34 +140,6 @@ void LoginLimiter::succeeded(const std::string& key) {
   entries_.erase(key);
 }
 
-namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-// '+' is a space, %XX a byte (HTML form encoding); nullopt for a broken escape.
-std::optional<std::string> form_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      const int high = hex_value(text[i + 1]);
-      const int low = hex_value(text[i + 2]);
-      if (high < 0 || low < 0) return std::nullopt;
-      out += static_cast<char>(high * 16 + low);
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-}  // namespace
 
 // Written out rather than boost::urls::params_view: Boost 1.81's
 // params_view(string_view, encoding_opts) reads past the end of a view
@@ -180,8 +153,8 @@ std::optional<std::map<std::string, std::string, std::less<>>> parse_form(std::s
     body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
     if (item.empty()) continue;
     const auto eq = item.find('=');
-    const auto key = form_decode(item.substr(0, eq));
-    const auto value = eq == std::string_view::npos ? std::optional<std::string>("") : form_decode(item.substr(eq + 1));
+    const auto key = percent_decode(item.substr(0, eq), true);
+    const auto value = eq == std::string_view::npos ? std::optional<std::string>("") : percent_decode(item.substr(eq + 1), true);
     if (!key || !value) return std::nullopt;
     out.emplace(*key, *value);
   }

@@ -11,33 +11,6 @@ namespace botwarden::web {
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding only ('+' is kept: "2026-11-02T00:00:00+01:00" typed
-// into a URL must survive). Written out rather than Boost.URL's params_view,
-// which in 1.81 reads past a view ending in an empty value (web/pages/security.cpp).
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (text.size() - i < 3) return std::nullopt;
-    const int high = hex_value(text[i + 1]), low = hex_value(text[i + 2]);
-    if (high < 0 || low < 0) return std::nullopt;
-    out += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  return out;
-}
-
 std::string expected_formats(std::span<const std::string_view> formats) {
   std::string out;
   for (std::size_t i = 0; i < formats.size(); ++i) {
@@ -62,8 +35,9 @@ ReportQuery ReportPage::parse_query(std::string_view query, std::span<const std:
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     if (item.empty()) continue;
     const auto eq = item.find('=');
-    const auto key = percent_decode(item.substr(0, eq));
-    const auto value = eq == std::string_view::npos ? std::optional<std::string>("") : percent_decode(item.substr(eq + 1));
+    // '+' is kept: "2026-11-02T00:00:00+01:00" typed into a URL must survive.
+    const auto key = percent_decode(item.substr(0, eq), false);
+    const auto value = eq == std::string_view::npos ? std::optional<std::string>("") : percent_decode(item.substr(eq + 1), false);
     if (!key || !value) throw ReportQueryError("query: not a valid query string (bad percent escape)");
     std::string* const targets[] = {&q.from, &q.to, &q.length, &format};
     const std::string_view names[] = {"from", "to", "period", "format"};

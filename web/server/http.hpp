@@ -8,6 +8,7 @@
 #include <boost/beast/http/verb.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,12 @@ Response make_redirect(const Request& request, std::string_view location, Status
 
 // Splits a request target into path and query.
 std::pair<std::string_view, std::string_view> split_target(std::string_view target);
+
+// %XX escapes decoded; '+' becomes a space when `plus_is_space` (HTML form
+// encoding), else stays '+'. nullopt for a broken escape. Written out rather
+// than Boost.URL's params_view, which in 1.81 reads past the end of a view
+// whose last value is empty ("a=1&b=").
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
 // The client address for a request from `peer` carrying X-Forwarded-For
 // `forwarded_for` (may be empty). Only a peer in `trusted_proxies` is believed.
