@@ -135,7 +135,11 @@ PY
 step "two hours later: capture 2's detections; bots still sending are walled (docs/WALLED_GARDEN.md)"
 N ingest "$OUT/events-2.jsonl"
 N tick
-N notices send
+for _ in 1 2 3 4 5 6 7 8 9 10; do   # the walled-garden notices
+  round=$(N notices send)
+  echo "$round"
+  [[ $round == *"queued 0, sent 0,"* ]] && break
+done
 echo "incidents by state: $(N incidents list --json | $PY -c '
 import collections, json, sys
 c = collections.Counter(i["state"] for i in json.load(sys.stdin))
