@@ -34,28 +34,21 @@ std::vector<WalledEntry> collect_walled(store::Store& store, Micros now) {
     entry.account = incident.account.value_or("");
     entry.incident_id = incident.id;
     entry.since = incident.state_since;
-    std::vector<std::string> seen{incident.subscriber};
-    for (const auto& event : store.events_of_incident(incident.id, 1000)) seen.push_back(event.subscriber);
-    std::sort(seen.begin(), seen.end());
-    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
-    for (const auto& text : seen) {
-      const auto subscriber = Prefix::parse(text);
-      if (!subscriber) continue;
-      if (!incident.account) {
-        entry.prefixes.push_back(*subscriber);
-        continue;
-      }
-      const auto lease = store.lookup_lease(*subscriber, now);
-      if (lease && lease->account == *incident.account) entry.prefixes.push_back(lease->prefix);
-    }
-    // The account's current leases: a walled customer who gets a new address
-    // (DHCP, a new PPP session) stays walled. Each prefix is confirmed with
-    // lookup_lease, so an address another customer has taken over since is
-    // never walled.
     if (incident.account) {
+      // The account's current leases, not only those it was detected on: a
+      // walled customer who gets a new address (DHCP, a new PPP session)
+      // stays walled. Each prefix is confirmed with lookup_lease, so an
+      // address another customer has taken over since is never walled.
       for (const auto& lease : store.leases_of_account(*incident.account, now)) {
         const auto holder = store.lookup_lease(lease.prefix, now);
         if (holder && holder->account == *incident.account) entry.prefixes.push_back(lease.prefix);
+      }
+    } else {
+      // Unattributed: no lease says who it is; wall what was detected.
+      std::vector<std::string> seen{incident.subscriber};
+      for (const auto& event : store.events_of_incident(incident.id, 1000)) seen.push_back(event.subscriber);
+      for (const auto& text : seen) {
+        if (const auto subscriber = Prefix::parse(text)) entry.prefixes.push_back(*subscriber);
       }
     }
     entry.prefixes = normalize_prefixes(std::move(entry.prefixes));

@@ -187,18 +187,25 @@ TEST_CASE("the enforcer applies only when the walled set changes, and retries a 
   CHECK(broken.sync(released).changed);  // not recorded as applied: tried again
 }
 
+namespace {
+void add_lease(store::SqliteStore& db, const char* prefix, const char* account, Micros start, Micros end,
+               const char* source, const char* key) {
+  mapping::Lease l;
+  l.prefix = P(prefix);
+  l.account = account;
+  l.start = start;
+  l.end = end;
+  l.source = source;
+  l.source_key = key;
+  db.upsert_lease(l);
+}
+}  // namespace
+
 TEST_CASE("walled prefixes come from the store: current leases of walled incidents only") {
   TempDir dir;
   store::SqliteStore db((dir.path / "bw.db").string());
   const auto lease = [&](const char* prefix, const char* account, Micros start, Micros end, const char* key) {
-    mapping::Lease l;
-    l.prefix = P(prefix);
-    l.account = account;
-    l.start = start;
-    l.end = end;
-    l.source = "static";
-    l.source_key = key;
-    db.upsert_lease(l);
+    add_lease(db, prefix, account, start, end, "static", key);
   };
   lease("100.64.0.7/32", "acct-1", kNow - 86400 * kSecond, mapping::kOpenEnd, "k1");
   lease("2001:db8:1000:100::/56", "acct-1", kNow - 86400 * kSecond, mapping::kOpenEnd, "k2");
@@ -245,14 +252,7 @@ TEST_CASE("a walled account stays walled on its new address, and a taken-over ad
   TempDir dir;
   store::SqliteStore db((dir.path / "bw.db").string());
   const auto lease = [&](const char* prefix, const char* account, Micros start, Micros end, const char* key) {
-    mapping::Lease l;
-    l.prefix = P(prefix);
-    l.account = account;
-    l.start = start;
-    l.end = end;
-    l.source = "kea4";
-    l.source_key = key;
-    db.upsert_lease(l);
+    add_lease(db, prefix, account, start, end, "kea4", key);
   };
   // Detected on .7; DHCP gave the customer .8 an hour ago (.7 went back).
   lease("100.64.0.7/32", "acct-1", kNow - 86400 * kSecond, kNow - 3600 * kSecond, "k1");
