@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "packet_builder.hpp"
+#include "recorder.hpp"
 #include "sensor/pipeline/workers.hpp"
 #include "sensor/smtp/session_log.hpp"
 
@@ -16,13 +17,6 @@ using namespace botwarden::test;
 using namespace botwarden::pipeline;
 
 namespace {
-
-struct Recorder final : SessionSink {
-  std::vector<std::string> records;  // session log lines
-  std::vector<Micros> times;
-  void on_session(const smtp::SessionRecord& r) override { records.push_back(smtp::format_session_json(r)); }
-  void on_time(Micros now) override { times.push_back(now); }
-};
 
 PipelineConfig config() {
   PipelineConfig c;
