@@ -77,7 +77,10 @@ get() {  # get URL -> body on stdout, curl's exit status
 }
 for url in http://10.201.2.2/ http://10.201.2.2:8000/ http://10.201.2.3/ http://10.201.3.2:8080/ \
            "http://[2001:db8:201:2::2]/" "http://[2001:db8:201:2::3]/" "http://[2001:db8:201:3::2]:8080/"; do
-  for _ in $(seq 50); do get "$url" >/dev/null && break; sleep 0.1; done
+  # Up to 30 s for the servers to listen: seven Python servers start at once,
+  # and on a loaded 2-core CI machine (Chromium starting beside them) 5 s was
+  # once not enough.
+  for _ in $(seq 300); do get "$url" >/dev/null && break; sleep 0.1; done
 done
 [[ $(get http://10.201.2.2/) == "REAL SITE" ]] || fail "baseline: the real site is not reachable"
 [[ $(get "http://[2001:db8:201:2::2]/") == "REAL SITE" ]] || fail "baseline: the real site is not reachable over IPv6"
