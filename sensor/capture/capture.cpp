@@ -1,8 +1,9 @@
-// libpcap offline and live sources (capture.hpp).
+// Offline and live packet sources (capture.hpp).
 #include "sensor/capture/capture.hpp"
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <grp.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -15,6 +16,29 @@ namespace botwarden::capture {
 namespace {
 
 constexpr std::size_t kStdioBuffer = std::size_t{1} << 20;
+// Our record reader reads 1 MiB at a time into a block that also holds the
+// largest record libpcap accepts (262,144 bytes for the link types below)
+// and its header, so a record never needs a second buffer.
+constexpr std::size_t kReadChunk = std::size_t{1} << 20;
+constexpr std::uint32_t kMaxSnaplen = 262144;  // libpcap's MAXIMUM_SNAPLEN
+
+// Link types (DLT values, after libpcap's mapping) whose records libpcap
+// hands out unchanged and whose maximum length is kMaxSnaplen.
+bool plain_link_type(int dlt) {
+  switch (dlt) {
+    case DLT_NULL:
+    case DLT_EN10MB:
+    case DLT_RAW:
+    case DLT_LOOP:
+    case DLT_LINUX_SLL:
+    case DLT_LINUX_SLL2:
+    case DLT_IPV4:
+    case DLT_IPV6:
+      return true;
+    default:
+      return false;
+  }
+}
 
 void apply_filter(pcap_t* pcap, const std::string& filter, const std::string& where) {
   if (filter.empty()) return;
@@ -33,8 +57,8 @@ Micros to_micros(const timeval& tv) {
 
 }  // namespace
 
-OfflineReader::OfflineReader(std::vector<std::string> files, std::string bpf_filter)
-    : files_(std::move(files)), bpf_filter_(std::move(bpf_filter)) {
+OfflineReader::OfflineReader(std::vector<std::string> files, std::string bpf_filter, Backend backend)
+    : files_(std::move(files)), bpf_filter_(std::move(bpf_filter)), backend_(backend) {
   for (const auto& f : files_) {
     std::FILE* probe = std::fopen(f.c_str(), "rbe");
     if (probe == nullptr) throw CaptureError("cannot open " + f + ": " + std::strerror(errno));
@@ -50,6 +74,9 @@ OfflineReader::OfflineReader(std::vector<std::string> files, std::string bpf_fil
 OfflineReader::~OfflineReader() { close_current(); }
 
 void OfflineReader::close_current() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  at_ = end_ = nullptr;
   if (pcap_ != nullptr) {
     pcap_close(pcap_);  // closes file_ too
   } else if (file_ != nullptr) {
@@ -81,7 +108,126 @@ bool OfflineReader::open_next() {
     return false;
   }
   packets_in_file_ = 0;
+  if (backend_ == Backend::automatic && bpf_filter_.empty() && plain_link_type(link_type_) &&
+      pcap_snapshot(pcap_) > 0 && static_cast<std::uint32_t>(pcap_snapshot(pcap_)) <= kMaxSnaplen) {
+    snapshot_ = static_cast<std::uint32_t>(pcap_snapshot(pcap_));
+    if (open_own(name)) {
+      pcap_close(pcap_);  // closes file_ too
+      pcap_ = nullptr;
+      file_ = nullptr;
+    }
+  }
   return true;
+}
+
+// Takes the file over from libpcap when its header is one our record reader
+// reads exactly as libpcap does: the classic format in this machine's byte
+// order, version 2.4 (older versions may have caplen and len swapped).
+bool OfflineReader::open_own(const std::string& name) {
+  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::uint32_t header[6] = {};
+  if (::pread(fd, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header)) {
+    ::close(fd);
+    return false;
+  }
+  std::uint16_t version[2];
+  std::memcpy(version, &header[1], sizeof version);
+  const bool micro = header[0] == 0xa1b2c3d4u;
+  const bool nano = header[0] == 0xa1b23c4du;
+  if (!(micro || nano) || version[0] != 2 || version[1] < 4 || ::lseek(fd, sizeof header, SEEK_SET) < 0) {
+    ::close(fd);
+    return false;
+  }
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  if (block_ == nullptr) {
+    block_size_ = kReadChunk + kMaxSnaplen + kRecordHeader;
+    block_ = std::make_unique<std::uint8_t[]>(block_size_);
+  }
+  fd_ = fd;
+  nanoseconds_ = nano;
+  at_ = end_ = block_.get();
+  eof_ = false;
+  file_offset_ = sizeof header;
+  return true;
+}
+
+// Buffers at least `want` bytes from at_ (moving what is left to the front
+// of the block first), reading whole chunks; stops early at the end of the
+// file. False on a read error (error_ says which).
+bool OfflineReader::fill(std::size_t want) {
+  std::size_t have = static_cast<std::size_t>(end_ - at_);
+  if (have >= want || eof_) return true;
+  std::uint8_t* const block = block_.get();
+  if (at_ != block) {
+    std::memmove(block, at_, have);
+    at_ = block;
+    end_ = block + have;
+  }
+  while (have < want && !eof_) {
+    const std::size_t room = block_size_ - have;
+    const ssize_t n = ::read(fd_, block + have, room < kReadChunk ? room : kReadChunk);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error_ = std::string("error reading dump file: ") + std::strerror(errno);
+      return false;
+    }
+    if (n == 0) eof_ = true;
+    have += static_cast<std::size_t>(n);
+    file_offset_ += static_cast<std::uint64_t>(n);
+    end_ = block + have;
+  }
+  return true;
+}
+
+ReadStatus OfflineReader::own_failed(const std::string& what) {
+  error_ = files_[index_] + ": truncated or corrupt after " + std::to_string(packets_in_file_) + " packets: " + what;
+  close_current();
+  done_bytes_ += sizes_[index_];
+  ++index_;
+  opened_ = false;
+  return ReadStatus::error;
+}
+
+// The record at at_ is not whole in the buffer, or is longer than the
+// snapshot length: what pcap_next_packet (libpcap's sf-pcap.c) does, with
+// its messages.
+ReadStatus OfflineReader::own_record(Packet& p) {
+  if (!fill(kRecordHeader)) return own_failed(error_);
+  std::size_t have = static_cast<std::size_t>(end_ - at_);
+  if (have == 0) return end_of_file(0, p);
+  if (have < kRecordHeader) {
+    return own_failed("truncated dump file; tried to read 16 header bytes, only got " + std::to_string(have));
+  }
+  std::uint32_t h[4];
+  std::memcpy(h, at_, sizeof h);
+  const std::uint32_t caplen = h[2];
+  if (caplen > kMaxSnaplen) {
+    return own_failed(caplen > snapshot_
+                          ? "invalid packet capture length " + std::to_string(caplen) + ", bigger than snaplen of " +
+                                std::to_string(snapshot_)
+                          : "invalid packet capture length " + std::to_string(caplen) + ", bigger than maximum of " +
+                                std::to_string(kMaxSnaplen));
+  }
+  if (!fill(kRecordHeader + caplen)) return own_failed(error_);
+  have = static_cast<std::size_t>(end_ - at_);
+  const std::size_t got = have - kRecordHeader;
+  if (got < caplen) {
+    // libpcap reads min(caplen, snapshot) first and names what it asked for.
+    const std::uint32_t asked = caplen > snapshot_ && got < snapshot_ ? snapshot_ : caplen;
+    return own_failed("truncated dump file; tried to read " + std::to_string(asked) + " captured bytes, only got " +
+                      std::to_string(got));
+  }
+  ++packets_in_file_;
+  ++packets_;
+  const auto fraction = static_cast<std::int32_t>(h[1]);
+  p.ts = static_cast<Micros>(static_cast<std::int32_t>(h[0])) * kMicrosPerSecond +
+         (nanoseconds_ ? fraction / 1000 : fraction);
+  p.link_type = link_type_;
+  p.data = std::span<const std::uint8_t>(at_ + kRecordHeader, caplen < snapshot_ ? caplen : snapshot_);
+  p.wire_length = h[3];
+  at_ += kRecordHeader + caplen;
+  return ReadStatus::packet;
 }
 
 // pcap_next_ex gave `rc` (not 1): the file ended or broke; go on with the next one.
@@ -116,7 +262,9 @@ ReadStatus OfflineReader::next_file(Packet& p) {
 double OfflineReader::progress() const {
   if (total_bytes_ == 0) return 1.0;
   std::uint64_t at = done_bytes_;
-  if (file_ != nullptr && pcap_ != nullptr) {
+  if (fd_ >= 0) {
+    at += file_offset_ - static_cast<std::uint64_t>(end_ - at_);
+  } else if (file_ != nullptr && pcap_ != nullptr) {
     const long pos = std::ftell(file_);
     if (pos > 0) at += static_cast<std::uint64_t>(pos);
   }
