@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   std::string spool_dir = "sensor-spool";
   std::string notifier_token;
   bool no_progress = false;
+  bool libpcap_reader = false;
   int workers = 0;  // 0: [sensor] workers
   app.add_option("-c,--config", config_path, "configuration file (TOML)");
   auto* read_opt = app.add_option("-r,--read", read_files, "capture files (pcap or pcapng), read in order");
@@ -54,6 +55,9 @@ int main(int argc, char** argv) {
                  "pipeline threads, each owning a share of subscribers (1-64; overrides [sensor] workers)")
       ->check(CLI::Range(1, 64));
   app.add_flag("--no-progress", no_progress, "no progress bar when reading files on a terminal");
+  app.add_flag("--libpcap-reader", libpcap_reader,
+               "read every file through libpcap, not the sensor's own classic-pcap record reader")
+      ->needs(read_opt);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -151,7 +155,9 @@ int main(int argc, char** argv) {
       result = pool ? botwarden::pipeline::run_live(capture, *pool, run_options)
                     : botwarden::pipeline::run_live(capture, *pipeline, run_options);
     } else {
-      botwarden::capture::OfflineReader reader(read_files, cfg.capture.bpf_filter);
+      botwarden::capture::OfflineReader reader(read_files, cfg.capture.bpf_filter,
+                                               libpcap_reader ? botwarden::capture::OfflineReader::Backend::libpcap
+                                                              : botwarden::capture::OfflineReader::Backend::automatic);
       run_options.progress = !no_progress && ::isatty(STDERR_FILENO) == 1;
       result = pool ? botwarden::pipeline::run_offline(reader, *pool, run_options)
                     : botwarden::pipeline::run_offline(reader, *pipeline, run_options);
