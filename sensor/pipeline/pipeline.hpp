@@ -45,6 +45,14 @@ bool looks_like_smtp_helo(std::span<const std::uint8_t> payload);
   }
 }
 
+// A subscriber address read where it lies in the frame (4 bytes, or 16 when
+// ipv6): the first check of Pipeline::packet and of the worker pool's reader.
+[[gnu::always_inline]] inline bool is_subscriber_address(const PrefixSet& subscribers, const std::uint8_t* address,
+                                                         bool ipv6) {
+  return ipv6 ? subscribers.contains_v6(load_be64(address), load_be64(address + 8))
+              : subscribers.contains_v4(load_be32(address));
+}
+
 // The pipeline's notion of "now": the latest capture time seen, and when the
 // next tick (idle flow expiry, SessionSink::on_time) is due: at most once per
 // second of capture time, never backwards. The worker pool's reader keeps the
@@ -150,8 +158,7 @@ class Pipeline {
   void advance_time(Micros ts);
   // A subscriber address, read in place (4 bytes, or 16 when ipv6).
   bool is_subscriber(const std::uint8_t* address, bool ipv6) const {
-    return ipv6 ? config_.subscribers.contains_v6(load_be64(address), load_be64(address + 8))
-                : config_.subscribers.contains_v4(load_be32(address));
+    return is_subscriber_address(config_.subscribers, address, ipv6);
   }
   // The rest of packet() for an SMTP candidate (out of line: the common
   // packet's path stays short).

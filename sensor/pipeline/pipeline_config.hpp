@@ -21,7 +21,6 @@ inline PipelineConfig pipeline_config(const SensorConfig& cfg) {
 inline WorkerOptions worker_options(const SensorConfig& cfg) {
   WorkerOptions w;
   w.workers = static_cast<std::size_t>(cfg.workers < 1 ? 1 : cfg.workers);
-  w.ipv6_subscriber_prefix = cfg.detect.ipv6_subscriber_prefix;
   return w;
 }
 

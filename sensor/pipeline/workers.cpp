@@ -9,8 +9,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "sensor/common/hash.hpp"
-
 namespace botwarden::pipeline {
 
 namespace {
@@ -35,45 +33,13 @@ constexpr OrderKey kEndOfOutput{std::numeric_limits<std::uint64_t>::max(), 255,
 
 }  // namespace
 
-std::uint64_t subscriber_hash(const IpAddress& subscriber, unsigned ipv6_prefix) {
-  if (subscriber.is_v4()) {
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | subscriber.bytes[i];
-    return mix64(v ^ 0x4000000000000000ULL);
-  }
-  std::uint64_t high = load_be64(subscriber.bytes.data());
-  std::uint64_t low = load_be64(subscriber.bytes.data() + 8);
-  const unsigned bits = std::min(ipv6_prefix, 128u);
-  if (bits < 64) {
-    high = bits == 0 ? 0 : high & (~std::uint64_t{0} << (64 - bits));
-    low = 0;
-  } else if (bits < 128) {
-    low = bits == 64 ? 0 : low & (~std::uint64_t{0} << (128 - bits));
-  }
-  return mix64(high ^ mix64(low ^ 0x6000000000000000ULL));
-}
-
-std::size_t worker_for(const IpAddress& subscriber, unsigned ipv6_prefix, std::size_t workers) {
-  if (workers <= 1) return 0;
-  return static_cast<std::size_t>(subscriber_hash(subscriber, ipv6_prefix) % workers);
-}
-
 // ---- reader side ----
 
 Dispatcher::Dispatcher(const PipelineConfig& config, const WorkerOptions& options)
-    : config_(config), options_(options) {}
-
-std::size_t Dispatcher::route(const decode::PacketView& v, bool src, bool dst) const {
-  if (options_.workers <= 1) return 0;
-  std::uint64_t h;
-  if (src && dst) {
-    // Subscriber to subscriber: both directions must land in one worker.
-    h = std::min(subscriber_hash(v.src, options_.ipv6_subscriber_prefix),
-                 subscriber_hash(v.dst, options_.ipv6_subscriber_prefix));
-  } else {
-    h = subscriber_hash(src ? v.src : v.dst, options_.ipv6_subscriber_prefix);
+    : config_(config), options_(options), candidate_ports_(65536, 0) {
+  for (std::size_t port = 0; port < candidate_ports_.size(); ++port) {
+    if (is_smtp_port(static_cast<std::uint16_t>(port))) candidate_ports_[port] = 1;
   }
-  return static_cast<std::size_t>(h % options_.workers);
 }
 
 // ---- a worker ----

@@ -1,18 +1,24 @@
-// N workers, each a full Pipeline for its share of subscribers (--workers N).
-// One reader thread decodes each frame to find its subscriber side, drops
-// what no pipeline would keep (not subscriber TCP; not an SMTP candidate: the
-// pipeline's own header checks), hashes the subscriber (an IPv4 address, or
-// an IPv6 address's subscriber prefix) and copies the frame into that
-// worker's SPSC ring; the reader blocks while a ring is full, so nothing is
-// dropped. All flows of a subscriber therefore live in one worker. The reader keeps the single pipeline's clock and
-// broadcasts its ticks, so idle expiry happens at the same capture times.
+// N workers, each a full Pipeline for its share of the TCP flows (--workers N).
+// One reader thread runs the single pipeline's own early checks on each frame
+// (decode_headers to the TCP header, the subscriber check on the addresses in
+// place, the candidate check on ports and first payload bytes), drops what no
+// pipeline would keep, and copies the rest into the ring of the worker its
+// flow hashes to (flow_hash: symmetric in the two endpoints, so both
+// directions meet in one worker whatever the encapsulation); the reader
+// blocks while a ring is full, so nothing is dropped. One subscriber's flows
+// spread over all workers: nothing in a Pipeline is per subscriber (its
+// table, reassembly, dialog and nDPI state are per flow; the per-port count
+// of flows found by content only lets packets of such flows past the fast
+// check). The reader keeps the single pipeline's clock and broadcasts its
+// ticks, so idle expiry happens at the same capture times.
 //
 // Records come back through per-worker output queues; a merge thread puts
 // them into exactly the order a single Pipeline emits them (by input
 // sequence number, then the flow's place in the least-recently-seen order)
 // and hands them to the sink, so the session log and the detectors after it
-// see the same stream: the detectors (with the cross-subscriber snowshoe
-// state) run once, on the merged stream, beside the reader.
+// see the same stream: all per-subscriber state (behaviour windows, the
+// detectors, the cross-subscriber snowshoe state) lives after the merge and
+// runs once, beside the reader.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -25,22 +31,35 @@
 #include <thread>
 #include <vector>
 
+#include "sensor/common/hash.hpp"
 #include "sensor/common/ip.hpp"
 #include "sensor/pipeline/pipeline.hpp"
 #include "sensor/pipeline/spsc_ring.hpp"
 
 namespace botwarden::pipeline {
 
-// The subscriber a worker is chosen by: an IPv4 address, or the first
-// `ipv6_prefix` bits of an IPv6 address (the behaviour stage's subscriber).
-std::uint64_t subscriber_hash(const IpAddress& subscriber, unsigned ipv6_prefix);
-// Which of `workers` workers owns packets of this subscriber.
-std::size_t worker_for(const IpAddress& subscriber, unsigned ipv6_prefix, std::size_t workers);
+// The flow of a TCP packet, the same for both directions: a symmetric hash
+// of its two endpoints (address, port), read where they lie in the frame, so
+// the encapsulation (VLAN, QinQ, MPLS, PPPoE) does not change it. Equal
+// flow::FlowKeys give equal hashes; an IPv4 and an IPv6 endpoint never
+// compare equal there and hash apart here.
+[[gnu::always_inline]] inline std::uint64_t endpoint_hash(const std::uint8_t* address, bool ipv6,
+                                                          std::uint16_t port) {
+  if (!ipv6) return mix64((std::uint64_t{load_be32(address)} << 16 | port) ^ 0x4000000000000000ULL);
+  return mix64(load_be64(address) ^ mix64(load_be64(address + 8) ^ mix64(port ^ 0x6000000000000000ULL)));
+}
+[[gnu::always_inline]] inline std::uint64_t flow_hash(const decode::HeaderView& h) {
+  // A sum, so that the order of the endpoints does not matter.
+  return mix64(endpoint_hash(h.src_address, h.ipv6, h.src_port) + endpoint_hash(h.dst_address, h.ipv6, h.dst_port));
+}
+// Which of `workers` workers owns the flow of this (decoded TCP) packet.
+[[gnu::always_inline]] inline std::size_t worker_for(const decode::HeaderView& h, std::size_t workers) {
+  return workers <= 1 ? 0 : static_cast<std::size_t>(flow_hash(h) % workers);
+}
 
 struct WorkerOptions {
   std::size_t workers = 2;
   std::size_t ring_bytes = 8u << 20;          // per worker: ~10,000 average frames
-  unsigned ipv6_subscriber_prefix = 64;       // [detect] ipv6_subscriber_prefix
   std::uint64_t progress_every_packets = 4096;  // how often workers report progress to the merge
 };
 
@@ -62,8 +81,9 @@ struct WorkItem {
   Kind kind = Kind::packet;
 };
 
-// The reader's half: sequence numbers, the clock, the subscriber hash, and
-// the counters of packets no worker gets (not TCP, or no subscriber side).
+// The reader's half: sequence numbers, the clock, the flow hash, and the
+// counters of packets no worker gets (not TCP, no subscriber side, not an
+// SMTP candidate).
 class Dispatcher {
  public:
   Dispatcher(const PipelineConfig& config, const WorkerOptions& options);
@@ -88,15 +108,17 @@ class Dispatcher {
   std::uint64_t sequence() const { return sequence_; }
 
  private:
-  // The worker of a subscriber TCP packet (src/dst: which sides are subscribers).
-  std::size_t route(const decode::PacketView& v, bool src, bool dst) const;
-
   const PipelineConfig& config_;
   WorkerOptions options_;
   CaptureClock clock_;
   std::uint64_t sequence_ = 0;
   PipelineStats stats_;
-  std::vector<std::uint8_t> content_ports_ = std::vector<std::uint8_t>(65536, 0);
+  // By port: non-zero for the SMTP ports and for every port that was on a
+  // subscriber packet starting like SMTP (greeting, HELO/EHLO) while neither
+  // of its ports was marked yet. Marks stay: a superset of the pipelines'
+  // per-port counts of flows found by content (every packet of such a flow
+  // has a marked port), so the reader never drops a packet a pipeline keeps.
+  std::vector<std::uint8_t> candidate_ports_;
 };
 
 // Output of a worker, tagged with its place in the merged order.
@@ -186,40 +208,38 @@ class WorkerPool {
 
 // ---- Dispatcher::packet (the reader's per-packet hot path) ----
 
+// Pipeline::packet's own early checks, on the same in-place HeaderView.
 template <class Send>
 void Dispatcher::packet(Micros ts, int link_type, std::span<const std::uint8_t> frame, Send&& send) {
   ++sequence_;
   const Micros before = clock_.now;
-  if (clock_.advance(ts)) send(kAll, WorkItem{sequence_, ts, 0, 0, WorkItem::Kind::tick}, {});
-  decode::PacketView v;
-  const auto r = decode::decode_frame(link_type, frame, v);
-  const bool tcp = r == decode::DecodeResult::tcp;
-  const bool src_sub = tcp && config_.subscribers.contains(v.src);
-  const bool dst_sub = tcp && !src_sub && config_.subscribers.contains(v.dst);
-  if (!src_sub && !dst_sub) {  // the pipeline would count it and stop here
+  if (ts >= clock_.next_tick) {
+    if (clock_.advance(ts)) send(kAll, WorkItem{sequence_, ts, 0, 0, WorkItem::Kind::tick}, {});
+  } else if (ts > clock_.now) {
+    clock_.now = ts;
+  }
+  decode::HeaderView h;
+  const decode::DecodeResult r = decode::decode_headers(link_type, frame, h);
+  const auto drop = [&] {  // the pipeline would count it and stop here
     ++stats_.packets;
     stats_.bytes += frame.size();
     stats_.decode.add(r);
-    if (tcp) ++stats_.not_subscriber;
-    return;
+  };
+  if (r != decode::DecodeResult::tcp) return drop();
+  if (!is_subscriber_address(config_.subscribers, h.src_address, h.ipv6) &&
+      !is_subscriber_address(config_.subscribers, h.dst_address, h.ipv6)) {
+    ++stats_.not_subscriber;
+    return drop();
   }
-  // The pipeline's candidate check (pipeline.cpp), with every port that ever
-  // carried SMTP-looking payload off the SMTP ports standing in for its
-  // per-port count of flows found by content (a superset: never too few).
-  const bool smtp_port = is_smtp_port(v.dst_port) || is_smtp_port(v.src_port);
-  const bool looks_smtp = looks_like_smtp_greeting(v.payload) || looks_like_smtp_helo(v.payload);
-  if (looks_smtp && !smtp_port) {
-    content_ports_[v.src_port] = 1;
-    content_ports_[v.dst_port] = 1;
+  if ((candidate_ports_[h.src_port] | candidate_ports_[h.dst_port]) == 0) {
+    if (!looks_like_smtp_start(h.payload)) {
+      ++stats_.not_candidate;
+      return drop();
+    }
+    candidate_ports_[h.src_port] = 1;  // a flow found by content may start here
+    candidate_ports_[h.dst_port] = 1;
   }
-  if (!smtp_port && !looks_smtp && content_ports_[v.src_port] == 0 && content_ports_[v.dst_port] == 0) {
-    ++stats_.packets;  // subscriber TCP that is not SMTP: the pipeline would stop here too
-    stats_.bytes += frame.size();
-    stats_.decode.add(r);
-    ++stats_.not_candidate;
-    return;
-  }
-  send(route(v, src_sub, dst_sub || config_.subscribers.contains(v.dst)),
+  send(worker_for(h, options_.workers),
        WorkItem{sequence_, ts, before, static_cast<std::int32_t>(link_type), WorkItem::Kind::packet}, frame);
 }
 
