@@ -2,6 +2,10 @@
 // the serial file read does not cap it (docs/PERFORMANCE.md, "Workers").
 // Loads a capture into memory, then times, REPEAT times each (median):
 //   pipeline  one Pipeline over the packets (what --workers 1 runs)
+//   reader    the reader's serial part alone: Dispatcher::packet (decode to
+//             the TCP header, subscriber and candidate checks, flow hash) for
+//             N workers, the messages only counted (no copies, no threads);
+//             its share of one pipeline's time is what caps the pool
 //   stage N   the worker stage alone: the reader's dispatch (and its early
 //             drop of non-candidates) is done before the clock starts
 //             (per-worker message lists, ticks included); N threads each run
@@ -162,6 +166,30 @@ int main(int argc, char** argv) {
     single = median(runs);
     std::printf("%-10s %8d %10.3f %12.0f %8.2f   (%llu records)\n", "pipeline", 1, single, n / single, 1.0,
                 static_cast<unsigned long long>(records));
+  }
+
+  // The reader's serial part alone.
+  {
+    WorkerOptions options = worker_options(cfg);
+    options.workers = max_workers;
+    std::vector<double> runs;
+    std::vector<std::uint64_t> handed(max_workers, 0);
+    for (int r = 0; r < repeat; ++r) {
+      std::fill(handed.begin(), handed.end(), 0);
+      Dispatcher dispatcher(config, options);
+      const auto count = [&](std::size_t w, const WorkItem& item, std::span<const std::uint8_t>) {
+        if (w != Dispatcher::kAll && item.kind == WorkItem::Kind::packet) ++handed[w];
+      };
+      const auto start = std::chrono::steady_clock::now();
+      for (const auto& l : packets) dispatcher.packet(l.ts, l.link_type, frame_of(l), count);
+      dispatcher.finish(count);
+      runs.push_back(seconds_since(start));
+    }
+    const double s = median(runs);
+    std::string shares;
+    for (const auto h : handed) shares += (shares.empty() ? "" : " + ") + std::to_string(h);
+    std::printf("%-10s %8zu %10.3f %12.0f %8.2f   (%.0f %% of one pipeline's time; packets handed to workers: %s)\n",
+                "reader", max_workers, s, n / s, single / s, 100.0 * s / single, shares.c_str());
   }
 
   // The worker stage alone.
