@@ -3,9 +3,11 @@
 # scenario (~2 GB) into a temp folder, warms the page cache by reading it once,
 # then measures in ONE run, side by side on the same warm file:
 #   bare   bench-pcap-count (fopen + 1 MiB setvbuf + pcap_fopen_offline + pcap_next_ex, count only)
+#   plain  bench-pcap-count --plain (read() of 1 MiB blocks walking the records: the page-cache ceiling)
 #   ndpi   ndpiReader -i FILE -q                           (Debian libndpi-bin)
 #   tcpd   tcpdump -r FILE -w /dev/null 'tcp port 25 or (vlan and tcp port 25)'
 #   sensor botwarden-sensor --config configs/botwarden.toml --read FILE --smtp-log /dev/null --events /dev/null --no-progress
+#   sensor-libpcap  the same with --libpcap-reader (every record through pcap_next_ex)
 # wall seconds (date +%s%N), packets/s, Gbit/s (captured bytes), peak RSS (/usr/bin/time -v),
 # ratios to the bare loop and to ndpiReader; then instructions/packet from
 # callgrind on a 50k-packet slice from the middle of the file (sensor vs bare
@@ -18,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=build-perf
 work=
-scenario=configs/scenarios/large.toml
+scenario=configs/scenarios/isp-link.toml
 config=configs/botwarden.toml
 ndpi=1
 callgrind=1
@@ -78,18 +80,23 @@ measure() {
 
 measure bare "$bare" "$pcap"
 read -r packets _ bytes _ <"$work/bare.out"
+measure plain "$bare" --plain "$pcap"
 [[ $ndpi == 1 ]] && measure ndpi ndpiReader -i "$pcap" -q
 measure tcpd tcpdump -r "$pcap" -w /dev/null 'tcp port 25 or (vlan and tcp port 25)'
 measure sensor "$sensor" --config "$config" --read "$pcap" --smtp-log /dev/null --events /dev/null --no-progress "${extra[@]}"
+measure sensorlp "$sensor" --config "$config" --read "$pcap" --libpcap-reader --smtp-log /dev/null --events /dev/null --no-progress "${extra[@]}"
 
 echo "# $packets packets, $bytes captured bytes, warm page cache, one run, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$packets" "$bytes" "${wall[bare]}" "${rss[bare]}" "${wall[ndpi]:-0}" "${rss[ndpi]:-0}" \
-  "${wall[tcpd]}" "${rss[tcpd]}" "${wall[sensor]}" "${rss[sensor]}" <<'PY'
+  "${wall[tcpd]}" "${rss[tcpd]}" "${wall[sensor]}" "${rss[sensor]}" "${wall[plain]}" "${rss[plain]}" \
+  "${wall[sensorlp]}" "${rss[sensorlp]}" <<'PY'
 import sys
 a = sys.argv[1:]
 packets, nbytes = int(a[0]), int(a[1])
 rows = [("bare libpcap loop", float(a[2]), int(a[3])), ("ndpiReader -q", float(a[4]), int(a[5])),
-        ("tcpdump port 25", float(a[6]), int(a[7])), ("botwarden-sensor", float(a[8]), int(a[9]))]
+        ("plain read() loop", float(a[10]), int(a[11])),
+        ("tcpdump port 25", float(a[6]), int(a[7])), ("botwarden-sensor", float(a[8]), int(a[9])),
+        ("sensor, libpcap rd", float(a[12]), int(a[13]))]
 bare = rows[0][1]; ndpi = rows[1][1]
 print(f"{'program':<20}{'s':>8}{'Mpps':>8}{'Gbit/s':>8}{'RSS MB':>8}{'x bare rate':>12}{'x ndpiReader':>14}")
 for name, s, kb in rows:
@@ -102,8 +109,8 @@ PY
 if [[ $callgrind == 1 ]]; then
   # A 50k-packet slice from the middle of the file, and a 1-packet file for startup.
   half=$((packets / 2))
-  editcap -r "$pcap" "$work/slice.pcap" "$half-$((half + 49999))"
-  editcap -r "$pcap" "$work/one.pcap" "$half-$half"
+  editcap -F pcap -r "$pcap" "$work/slice.pcap" "$half-$((half + 49999))"
+  editcap -F pcap -r "$pcap" "$work/one.pcap" "$half-$half"
   ir() {  # ir FILE CMD... -> total instructions
     local out=$1; shift
     valgrind --tool=callgrind --callgrind-out-file="$out" "$@" >/dev/null 2>"$out.log"
@@ -112,11 +119,21 @@ if [[ $callgrind == 1 ]]; then
   b50=$(ir "$work/cg.bare50" "$bare" "$work/slice.pcap"); b1=$(ir "$work/cg.bare1" "$bare" "$work/one.pcap")
   s50=$(ir "$work/cg.sensor50" "$sensor" --config "$config" --read "$work/slice.pcap" --smtp-log /dev/null --events /dev/null --no-progress "${extra[@]}")
   s1=$(ir "$work/cg.sensor1" "$sensor" --config "$config" --read "$work/one.pcap" --smtp-log /dev/null --events /dev/null --no-progress "${extra[@]}")
-  python3 - "$b50" "$b1" "$s50" "$s1" <<'PY'
+  l50=$(ir "$work/cg.sensorlp50" "$sensor" --config "$config" --read "$work/slice.pcap" --libpcap-reader --smtp-log /dev/null --events /dev/null --no-progress "${extra[@]}")
+  l1=$(ir "$work/cg.sensorlp1" "$sensor" --config "$config" --read "$work/one.pcap" --libpcap-reader --smtp-log /dev/null --events /dev/null --no-progress "${extra[@]}")
+  n50=0; n1=0
+  if [[ $ndpi == 1 ]]; then
+    n50=$(ir "$work/cg.ndpi50" ndpiReader -i "$work/slice.pcap" -q); n1=$(ir "$work/cg.ndpi1" ndpiReader -i "$work/one.pcap" -q)
+  fi
+  python3 - "$b50" "$b1" "$s50" "$s1" "$l50" "$l1" "$n50" "$n1" <<'PY'
 import sys
-b50, b1, s50, s1 = map(int, sys.argv[1:])
-b = (b50 - b1) / 49999; s = (s50 - s1) / 49999
+b50, b1, s50, s1, l50, l1, n50, n1 = map(int, sys.argv[1:])
+b = (b50 - b1) / 49999; s = (s50 - s1) / 49999; l = (l50 - l1) / 49999
 print(f"callgrind, 50k packets from the middle: bare loop {b:.0f} instructions/packet, "
-      f"sensor {s:.0f} instructions/packet (bare/sensor {b/s:.2f}; sensor's own work {s-b:.0f}/packet)")
+      f"sensor {s:.0f} instructions/packet (bare/sensor {b/s:.2f}), "
+      f"sensor with --libpcap-reader {l:.0f} (bare/sensor {b/l:.2f}; its own work {l-b:.0f}/packet)")
+if n50 > 0:
+    n = (n50 - n1) / 49999
+    print(f"callgrind: ndpiReader {n:.0f} instructions/packet = {n/s:.1f}x the sensor's")
 PY
 fi
