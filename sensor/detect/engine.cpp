@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace botwarden::detect {
@@ -299,25 +300,53 @@ std::string Engine::sender_domain(const smtp::SessionRecord& r) const {
   return registrable.empty() ? domain : registrable;
 }
 
-void Engine::correlate(const behaviour::SubscriberKey& key, const smtp::SessionRecord& r, Micros at) {
-  if (!config_.snowshoe.enabled || r.path != smtp::Path::direct || r.trans_depth == 0) return;
-  const std::string sender = sender_domain(r);
-  if (sender.empty()) return;
-  // A host naming itself in its sender's domain is its own fingerprint
-  // (branch offices of one company share a domain, not a campaign).
-  if (!r.helo.empty() && classifier_.registrable_domain(r.helo) == sender) return;
-  const auto view = snowshoe_.observe({classifier_.shape(r.helo) + "|" + sender, key.to_string(), at});
-  for (const auto& member : view.newly_flagged) {
+void Engine::announce(const ClusterView& view, Micros at) {
+  const auto flag = [&](const std::string& member) {
     const auto member_key = behaviour::SubscriberKey::parse(member);
     auto* state = member_key ? table_.find(*member_key) : nullptr;
-    if (!state) continue;  // evicted meanwhile
+    if (!state) return;  // evicted meanwhile
     const std::size_t heap_before = state->heap_bytes();
     auto& suspicion = state->suspect();
     suspicion.cluster_id = view.cluster_id;
     suspicion.cluster_size = view.size;
     maybe_report(*member_key, *state, events::Detector::snowshoe, at);
     table_.adjust_heap(heap_before, state->heap_bytes());
+  };
+  for (const auto& member : view.newly_flagged) flag(member);
+  for (const auto& member : view.joined) flag(member);
+}
+
+void Engine::correlate(const behaviour::SubscriberKey& key, const smtp::SessionRecord& r, bool blocklisted,
+                       Micros at) {
+  if (!config_.snowshoe.enabled || r.path != smtp::Path::direct) return;
+  // A subscriber that never got past the banner joins a cluster by a target
+  // server only with at least two sessions, every one refused for a listing
+  // before a transaction (one refused session never flags), and with its own
+  // evidence leaning bot (Λ > 0). Judged when it would join.
+  const MayJoin may_join = [this](const std::string& subscriber) {
+    const auto member_key = behaviour::SubscriberKey::parse(subscriber);
+    const auto* state = member_key ? table_.find(*member_key) : nullptr;
+    if (!state || !state->suspicion || state->test.llr <= 0) return false;
+    const auto refused = state->suspicion->refused_before_transaction;
+    return refused >= 2 && refused == state->behaviour.sessions;
+  };
+  // Refused for a blocklist listing before any transaction (at the banner,
+  // RFC 5321 §3.1 554, or at HELO): no fingerprint, but the server it tried
+  // may be a campaign's target.
+  if (r.trans_depth == 0 && r.mailfrom.empty() && r.resp_p == 25 && blocklisted) {
+    for (const auto& view : snowshoe_.observe_refusal({key.to_string(), at, r.resp_h}, may_join)) announce(view, at);
+    return;
   }
+  std::string fingerprint;
+  if (r.trans_depth > 0) {
+    const std::string sender = sender_domain(r);
+    // A host naming itself in its sender's domain is its own fingerprint
+    // (branch offices of one company share a domain, not a campaign).
+    if (!sender.empty() && (r.helo.empty() || classifier_.registrable_domain(r.helo) != sender)) {
+      fingerprint = classifier_.shape(r.helo) + "|" + sender;
+    }
+  }
+  announce(snowshoe_.observe({fingerprint, key.to_string(), at, r.resp_h}, may_join), at);
 }
 
 void Engine::on_session(const smtp::SessionRecord& r) {
@@ -350,6 +379,10 @@ void Engine::on_session(const smtp::SessionRecord& r) {
       if (classes.has(static_cast<HeloClass>(c))) ++counts[c];
     }
   }
+  if (blocklisted && r.path == smtp::Path::direct && r.resp_p == 25 && r.trans_depth == 0 && r.mailfrom.empty()) {
+    auto& refused = s.suspect().refused_before_transaction;
+    if (refused < std::numeric_limits<std::uint32_t>::max()) ++refused;
+  }
   const auto evidence = weigh(r, novelty, classes, blocklisted, sender, s.behaviour);
   update_test(s, evidence, at);
   if (s.test.llr >= upper_) {
@@ -366,7 +399,7 @@ void Engine::on_session(const smtp::SessionRecord& r) {
     }
   }
   table_.adjust_heap(heap_before, s.heap_bytes());
-  correlate(key, r, at);
+  correlate(key, r, blocklisted, at);
   table_.evict_over_budget(heap_budget_);
 }
 

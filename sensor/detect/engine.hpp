@@ -58,6 +58,10 @@ struct Suspicion {
   std::array<std::uint64_t, kHeloClassCount> helo_class_sessions{};
   std::string cluster_id;              // last snowshoe cluster
   std::uint64_t cluster_size = 0;
+  // Port-25 sessions refused for a blocklist listing before any transaction
+  // (at the banner or HELO): when they are all its sessions, the subscriber
+  // may join a snowshoe cluster by the servers that refused it.
+  std::uint32_t refused_before_transaction = 0;
 };
 
 struct SubscriberState {
@@ -122,7 +126,8 @@ class Engine {
   bool is_blocklist_refusal(const smtp::SessionRecord& r) const;
   void update_test(SubscriberState& s, const SessionEvidence& e, Micros at);
   void maybe_report(const behaviour::SubscriberKey& key, SubscriberState& s, events::Detector d, Micros at);
-  void correlate(const behaviour::SubscriberKey& key, const smtp::SessionRecord& r, Micros at);
+  void correlate(const behaviour::SubscriberKey& key, const smtp::SessionRecord& r, bool blocklisted, Micros at);
+  void announce(const ClusterView& view, Micros at);
   std::string sender_domain(const smtp::SessionRecord& r) const;
   events::DetectionEvent make_event(const behaviour::SubscriberKey& key, SubscriberState& s, events::Detector d,
                                     Micros at, Micros window_start, unsigned report_number) const;

@@ -1,4 +1,4 @@
-// Snowshoe correlation; see snowshoe.hpp.
+// Snowshoe correlation; see snowshoe.hpp and docs/DETECTION.md "Snowshoe".
 #include "snowshoe.hpp"
 
 #include <sodium.h>
@@ -6,10 +6,42 @@
 #include <algorithm>
 #include <array>
 
+#include "sensor/behaviour/subscriber_behaviour.hpp"
+#include "sensor/common/hash.hpp"
+
 namespace botwarden::detect {
 namespace {
 constexpr std::size_t kMaxMembersPerCluster = 100000;
+
+// IPv4 exactly (bit 32 marks it); IPv6 by hash.
+std::uint64_t server_key(const IpAddress& a) {
+  if (a.is_v4()) return (1ULL << 32) | a.v4_host_order();
+  return mix64(mix64(load_be64(a.bytes.data())) ^ load_be64(a.bytes.data() + 8)) | (1ULL << 63);
 }
+
+// Never 0: 0 marks "no fingerprint" in a server's senders.
+std::uint64_t fingerprint_hash(const std::string& fingerprint) {
+  const std::uint64_t h = behaviour::name_hash(fingerprint);
+  return h == 0 ? 1 : h;
+}
+
+Micros window_of(const SnowshoeConfig& config) {
+  return static_cast<Micros>(config.window_seconds) * kMicrosPerSecond;
+}
+
+// Drops the least recently active tenth of a map of entries with `last` once
+// it holds more than `cap`, so the scan is rare.
+template <class Map>
+void drop_oldest_tenth(Map& map, std::size_t cap) {
+  if (map.size() <= cap) return;
+  std::vector<std::pair<Micros, typename Map::key_type>> by_age;
+  by_age.reserve(map.size());
+  for (const auto& [key, value] : map) by_age.emplace_back(value.last, key);
+  const std::size_t drop = map.size() - cap + cap / 10;
+  std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(drop - 1), by_age.end());
+  for (std::size_t i = 0; i < drop; ++i) map.erase(by_age[i].second);
+}
+}  // namespace
 
 std::string SnowshoeCorrelator::cluster_id(const std::string& fingerprint) {
   static const int sodium_ready = sodium_init();
@@ -27,26 +59,84 @@ std::string SnowshoeCorrelator::cluster_id(const std::string& fingerprint) {
 }
 
 void SnowshoeCorrelator::prune(Cluster& c, Micros now) const {
-  const Micros cutoff = now - static_cast<Micros>(config_.window_seconds) * kMicrosPerSecond;
-  for (auto it = c.members.begin(); it != c.members.end();) {
-    if (it->second < cutoff) {
-      c.announced.erase(it->first);
-      it = c.members.erase(it);
-    } else {
-      ++it;
+  const Micros cutoff = now - window_of(config_);
+  for (auto* members : {&c.members, &c.joined}) {
+    for (auto it = members->begin(); it != members->end();) {
+      if (it->second < cutoff) {
+        c.announced.erase(it->first);
+        it = members->erase(it);
+      } else {
+        ++it;
+      }
     }
   }
 }
 
-ClusterView SnowshoeCorrelator::observe(const SenderSummary& s) {
+void SnowshoeCorrelator::fill_view(const Cluster& c, ClusterView& view) const {
+  view.cluster_id = cluster_id(c.fingerprint);
+  view.fingerprint = c.fingerprint;
+  view.size = c.members.size() + c.joined.size();
+}
+
+// A server is one of the cluster's targets when at least two members tried
+// it (a dialog, or refused like the others: a receiver refusing listed
+// addresses at the banner refuses the campaign's listed members too) and
+// they are at least as many as all the other subscribers that had a dialog
+// with it within the window: the campaign, not this ISP's ordinary mail, is
+// what reaches that server. A server more subscribers mail than are kept (a
+// big provider everyone mails) is never one.
+bool SnowshoeCorrelator::target_of(const Server& s, const Cluster& c, std::uint64_t fingerprint) const {
+  if (s.popular) return false;
+  const auto talked = static_cast<std::size_t>(
+      std::count_if(s.senders.begin(), s.senders.end(), [&](const Sender& x) { return x.fingerprint == fingerprint; }));
+  const auto refused = static_cast<std::size_t>(
+      std::count_if(s.refused.begin(), s.refused.end(), [&](const Refused& x) { return c.members.count(x.subscriber) > 0; }));
+  const std::size_t members = talked + refused;
+  return members >= 2 && s.senders.size() - talked <= members;
+}
+
+void SnowshoeCorrelator::join_refused(Cluster& c, std::uint64_t fingerprint, std::uint64_t key,
+                                      const MayJoin& may_join, ClusterView& view) {
+  const auto found = servers_.find(key);
+  if (found == servers_.end() || found->second.refused.empty() || !target_of(found->second, c, fingerprint)) return;
+  const Micros cutoff = c.last - window_of(config_);
+  for (const auto& r : found->second.refused) {
+    if (r.last < cutoff || c.members.count(r.subscriber) || c.announced.count(r.subscriber)) continue;
+    if (!may_join || !may_join(r.subscriber)) continue;
+    c.joined[r.subscriber] = r.last;
+    c.announced.insert(r.subscriber);
+    view.joined.push_back(r.subscriber);
+  }
+}
+
+ClusterView SnowshoeCorrelator::observe(const SenderSummary& s, const MayJoin& may_join) {
   ClusterView view;
-  if (s.fingerprint.empty() || s.subscriber.empty()) return view;
+  if (s.subscriber.empty()) return view;
+  const std::uint64_t key = server_key(s.server);
+  const std::uint64_t fp = s.fingerprint.empty() ? 0 : fingerprint_hash(s.fingerprint);
   {
-    auto& fresh = clusters_[s.fingerprint];
+    auto& server = servers_[key];
+    server.last = std::max(server.last, s.ts);
+    const std::uint64_t who = behaviour::name_hash(s.subscriber);
+    auto it = std::find_if(server.senders.begin(), server.senders.end(), [&](const Sender& x) { return x.subscriber == who; });
+    if (it != server.senders.end()) {
+      it->last = std::max(it->last, s.ts);
+      if (fp != 0) it->fingerprint = fp;
+    } else if (server.senders.size() < kMaxSendersPerServer) {
+      server.senders.push_back(Sender{who, fp, s.ts});
+    } else {
+      server.popular = true;
+    }
+  }
+  enforce_server_cap();
+  if (fp == 0) return view;
+  {
+    auto& fresh = clusters_[fp];
+    if (fresh.fingerprint.empty()) fresh.fingerprint = s.fingerprint;
     fresh.last = std::max(fresh.last, s.ts);  // before the cap, so the newest is never dropped
   }
   enforce_cap();
-  auto found = clusters_.find(s.fingerprint);
+  auto found = clusters_.find(fp);
   if (found == clusters_.end()) return view;
   Cluster& c = found->second;
   bool joined = false;
@@ -54,41 +144,128 @@ ClusterView SnowshoeCorrelator::observe(const SenderSummary& s) {
     auto [member, inserted] = c.members.try_emplace(s.subscriber, s.ts);
     member->second = std::max(member->second, s.ts);
     joined = inserted;
+    // A refused subscriber that later shows a fingerprint is a member now.
+    if (inserted) c.joined.erase(s.subscriber);
+  }
+  if (std::find(c.servers.begin(), c.servers.end(), key) == c.servers.end() && c.servers.size() < kMaxServersPerCluster) {
+    c.servers.push_back(key);
   }
   // Members older than the window are pruned by expire(), not here: per
   // observation the work stays constant however big the cluster.
-  view.cluster_id = cluster_id(s.fingerprint);
-  view.fingerprint = s.fingerprint;
-  view.size = c.members.size();
-  if (view.size >= config_.min_cluster_size) {
-    if (c.announced.size() + 1 == c.members.size() && joined) {
+  fill_view(c, view);
+  if (c.members.size() >= config_.min_cluster_size) {
+    if (joined && !c.announced.count(s.subscriber) && c.announced.size() + 1 >= c.members.size() + c.joined.size()) {
       c.announced.insert(s.subscriber);  // the cluster was announced; only the newcomer is new
       view.newly_flagged.push_back(s.subscriber);
-    } else if (c.announced.size() < c.members.size()) {
+    } else if (c.announced.size() < c.members.size() + c.joined.size()) {
       for (const auto& [member, seen] : c.members) {
         (void)seen;
         if (c.announced.insert(member).second) view.newly_flagged.push_back(member);
       }
     }
+    // Subscribers refused at the banner by the cluster's targets join it.
+    for (const auto server : c.servers) join_refused(c, fp, server, may_join, view);
+    fill_view(c, view);
   }
   return view;
 }
 
+std::vector<ClusterView> SnowshoeCorrelator::observe_refusal(const RefusalSummary& r, const MayJoin& may_join) {
+  std::vector<ClusterView> views;
+  if (r.subscriber.empty()) return views;
+  const std::uint64_t key = server_key(r.server);
+  {
+    auto& server = servers_[key];
+    server.last = std::max(server.last, r.ts);
+    auto it = std::find_if(server.refused.begin(), server.refused.end(),
+                           [&](const Refused& x) { return x.subscriber == r.subscriber; });
+    if (it != server.refused.end()) {
+      it->last = std::max(it->last, r.ts);
+    } else if (server.refused.size() < kMaxRefusedPerServer) {
+      server.refused.push_back(Refused{r.subscriber, r.ts});
+    } else {
+      *std::min_element(server.refused.begin(), server.refused.end(),
+                        [](const Refused& a, const Refused& b) { return a.last < b.last; }) = Refused{r.subscriber, r.ts};
+    }
+  }
+  enforce_server_cap();
+  const auto found = servers_.find(key);
+  if (found == servers_.end()) return views;
+  std::vector<std::uint64_t> fingerprints;
+  for (const auto& sender : found->second.senders) {
+    if (sender.fingerprint != 0 &&
+        std::find(fingerprints.begin(), fingerprints.end(), sender.fingerprint) == fingerprints.end()) {
+      fingerprints.push_back(sender.fingerprint);
+    }
+  }
+  for (const auto fp : fingerprints) {
+    const auto cluster = clusters_.find(fp);
+    if (cluster == clusters_.end() || cluster->second.members.size() < config_.min_cluster_size) continue;
+    ClusterView view;
+    join_refused(cluster->second, fp, key, may_join, view);
+    if (view.joined.empty()) continue;
+    fill_view(cluster->second, view);
+    views.push_back(std::move(view));
+  }
+  return views;
+}
+
 void SnowshoeCorrelator::merge(const SnowshoeCorrelator& other) {
-  for (const auto& [fingerprint, theirs] : other.clusters_) {
-    auto& mine = clusters_[fingerprint];
-    for (const auto& [member, seen] : theirs.members) {
-      auto& m = mine.members[member];
-      m = std::max(m, seen);
+  for (const auto& [fp, theirs] : other.clusters_) {
+    auto& mine = clusters_[fp];
+    mine.fingerprint = theirs.fingerprint;
+    for (const auto* from : {&theirs.members, &theirs.joined}) {
+      auto& into = from == &theirs.members ? mine.members : mine.joined;
+      for (const auto& [member, seen] : *from) {
+        auto& m = into[member];
+        m = std::max(m, seen);
+      }
+    }
+    for (const auto& [member, seen] : mine.members) {
+      (void)seen;
+      mine.joined.erase(member);
     }
     mine.announced.insert(theirs.announced.begin(), theirs.announced.end());
+    for (const auto server : theirs.servers) {
+      if (std::find(mine.servers.begin(), mine.servers.end(), server) == mine.servers.end() &&
+          mine.servers.size() < kMaxServersPerCluster) {
+        mine.servers.push_back(server);
+      }
+    }
     mine.last = std::max(mine.last, theirs.last);
   }
+  for (const auto& [key, theirs] : other.servers_) {
+    auto& mine = servers_[key];
+    mine.popular = mine.popular || theirs.popular;
+    mine.last = std::max(mine.last, theirs.last);
+    for (const auto& sender : theirs.senders) {
+      auto it = std::find_if(mine.senders.begin(), mine.senders.end(),
+                             [&](const Sender& x) { return x.subscriber == sender.subscriber; });
+      if (it != mine.senders.end()) {
+        it->last = std::max(it->last, sender.last);
+        if (sender.fingerprint != 0) it->fingerprint = sender.fingerprint;
+      } else if (mine.senders.size() < kMaxSendersPerServer) {
+        mine.senders.push_back(sender);
+      } else {
+        mine.popular = true;
+      }
+    }
+    for (const auto& refused : theirs.refused) {
+      auto it = std::find_if(mine.refused.begin(), mine.refused.end(),
+                             [&](const Refused& x) { return x.subscriber == refused.subscriber; });
+      if (it != mine.refused.end()) {
+        it->last = std::max(it->last, refused.last);
+      } else if (mine.refused.size() < kMaxRefusedPerServer) {
+        mine.refused.push_back(refused);
+      }
+    }
+  }
   enforce_cap();
+  enforce_server_cap();
 }
 
 void SnowshoeCorrelator::expire(Micros now) {
-  const Micros cutoff = now - static_cast<Micros>(config_.window_seconds) * kMicrosPerSecond;
+  const Micros cutoff = now - window_of(config_);
   for (auto it = clusters_.begin(); it != clusters_.end();) {
     if (it->second.last < cutoff) {
       it = clusters_.erase(it);
@@ -97,17 +274,21 @@ void SnowshoeCorrelator::expire(Micros now) {
       ++it;
     }
   }
+  for (auto it = servers_.begin(); it != servers_.end();) {
+    auto& s = it->second;
+    if (s.last < cutoff) {
+      it = servers_.erase(it);
+      continue;
+    }
+    // A popular server stays popular while it is mailed at all.
+    std::erase_if(s.senders, [&](const Sender& x) { return x.last < cutoff; });
+    std::erase_if(s.refused, [&](const Refused& x) { return x.last < cutoff; });
+    ++it;
+  }
 }
 
-void SnowshoeCorrelator::enforce_cap() {
-  if (clusters_.size() <= config_.max_fingerprints) return;
-  // Drop the least recently active tenth at once, so the scan is rare.
-  std::vector<std::pair<Micros, std::string>> by_age;
-  by_age.reserve(clusters_.size());
-  for (const auto& [fp, c] : clusters_) by_age.emplace_back(c.last, fp);
-  const std::size_t drop = clusters_.size() - config_.max_fingerprints + config_.max_fingerprints / 10;
-  std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(drop - 1), by_age.end());
-  for (std::size_t i = 0; i < drop; ++i) clusters_.erase(by_age[i].second);
-}
+void SnowshoeCorrelator::enforce_cap() { drop_oldest_tenth(clusters_, config_.max_fingerprints); }
+
+void SnowshoeCorrelator::enforce_server_cap() { drop_oldest_tenth(servers_, kMaxSnowshoeServers); }
 
 }  // namespace botwarden::detect

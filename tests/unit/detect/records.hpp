@@ -58,6 +58,31 @@ inline smtp::SessionRecord blocklisted(const char* client, const std::string& se
   return r;
 }
 
+// A connection refused at the banner (RFC 5321 §3.1: 554 instead of 220) by
+// a receiver naming a blocklist and the client's address; the client said
+// nothing, as the SMTP stage records it.
+inline smtp::SessionRecord banner_refusal(const char* client, const std::string& server, Micros at,
+                                          const std::string& text = "") {
+  smtp::SessionRecord r;
+  r.ts = at;
+  r.last_ts = at + 200'000;
+  r.uid = "Ctest";
+  r.orig_h = ip(client);
+  r.orig_p = 40000;
+  r.resp_h = *IpAddress::parse(server);
+  r.resp_p = 25;
+  r.path = smtp::Path::direct;
+  r.last_reply = text.empty() ? std::string("554 5.7.1 Service unavailable; Client host [") + client +
+                                    "] blocked using zen.spamhaus.org"
+                              : text;
+  r.banner = r.last_reply.substr(4);
+  r.last_reply_code = 554;
+  r.reject_reply = r.last_reply;
+  r.rejected = true;
+  r.replies_5xx = 1;
+  return r;
+}
+
 // A mail client submitting through the ISP relay or a submission port.
 inline smtp::SessionRecord submission(const char* client, const std::string& helo, Micros at,
                                       smtp::Path path = smtp::Path::relay) {

@@ -370,6 +370,120 @@ TEST_CASE("business MTAs sending as their own domains never form a snowshoe clus
   CHECK(h.sink.events.empty());
 }
 
+namespace {
+// A campaign of six members sharing a fingerprint (HELO shape and sender
+// domain), each sending twice within ten minutes to two of the three target
+// servers mx(100), mx(101), mx(102): each target is tried by four members.
+void snowshoe_campaign(Harness& h, Micros from) {
+  for (unsigned m = 0; m < 6; ++m) {
+    const std::string client = "100.64.4." + std::to_string(m + 1);
+    for (unsigned k = 0; k < 2; ++k) {
+      h.feed(delivery(client.c_str(), mx(100 + (m + k) % 3), "mail" + std::to_string(100 + m) + ".silver-river.com",
+                      from + (m * 90 + k * 40) * kSecond, "offers@cheap-deals.biz"));
+    }
+  }
+}
+
+std::set<std::string> flagged(const Collect& sink, Detector d) {
+  std::set<std::string> out;
+  for (const auto& e : sink.events) {
+    if (e.detector == d) out.insert(e.subscriber);
+  }
+  return out;
+}
+
+const std::set<std::string> kCampaign = {"100.64.4.1", "100.64.4.2", "100.64.4.3",
+                                         "100.64.4.4", "100.64.4.5", "100.64.4.6"};
+}  // namespace
+
+TEST_CASE("snowshoe members refused at the banner in every session join the cluster by the servers they share") {
+  Harness h;
+  // Refused twice before the cluster forms: joins when it does.
+  h.feed(banner_refusal("100.64.4.50", mx(100), kT0 + 30 * kSecond));
+  h.feed(banner_refusal("100.64.4.50", mx(101), kT0 + 200 * kSecond));
+  snowshoe_campaign(h, kT0);
+  // Refused twice after it formed: joins at the second refusal.
+  h.feed(banner_refusal("100.64.4.51", mx(102), kT0 + 900 * kSecond));
+  CHECK(flagged(h.sink, Detector::snowshoe).count("100.64.4.51") == 0);
+  h.feed(banner_refusal("100.64.4.51", mx(102), kT0 + 1000 * kSecond));
+
+  auto expected = kCampaign;
+  expected.insert({"100.64.4.50", "100.64.4.51"});
+  CHECK(flagged(h.sink, Detector::snowshoe) == expected);
+  CHECK(h.sink.events.size() == 8);
+  for (const auto& e : h.sink.events) {
+    CAPTURE(e.subscriber);
+    CHECK(e.evidence.cluster_id == h.sink.events.front().evidence.cluster_id);
+  }
+  CHECK(h.sink.events.back().subscriber == "100.64.4.51");
+  CHECK(h.sink.events.back().evidence.cluster_size.value() == 8);
+  CHECK(h.sink.events.back().evidence.transactions == 0);
+}
+
+TEST_CASE("a refused subscriber joins no cluster with one session, a delivery, a refusal of another kind, or out of the window") {
+  Harness h;
+  snowshoe_campaign(h, kT0);
+  // One refused session never flags.
+  h.feed(banner_refusal("100.64.5.1", mx(100), kT0 + 700 * kSecond));
+  // A listed business MTA that delivers elsewhere is more than its refusals.
+  h.feed(delivery("100.64.5.2", mx(7), "mail.baeckerei-mueller.de", kT0 + 600 * kSecond, "info@baeckerei-mueller.de"));
+  h.feed(banner_refusal("100.64.5.2", mx(100), kT0 + 700 * kSecond));
+  h.feed(banner_refusal("100.64.5.2", mx(101), kT0 + 710 * kSecond));
+  // A receiver that takes no mail at all (RFC 7505 null MX) says nothing about the address.
+  h.feed(banner_refusal("100.64.5.3", mx(101), kT0 + 700 * kSecond, "554 5.7.1 No SMTP service here"));
+  h.feed(banner_refusal("100.64.5.3", mx(101), kT0 + 760 * kSecond, "554 5.7.1 No SMTP service here"));
+  // Two hours later the campaign's window has passed.
+  h.feed(banner_refusal("100.64.5.4", mx(102), kT0 + 7200 * kSecond));
+  h.feed(banner_refusal("100.64.5.4", mx(102), kT0 + 7300 * kSecond));
+  CHECK(flagged(h.sink, Detector::snowshoe) == kCampaign);
+}
+
+TEST_CASE("a server the ISP's ordinary mail reaches as much as the campaign is no campaign target") {
+  Harness h;
+  snowshoe_campaign(h, kT0);
+  // Two members also send to mx(201), which three business MTAs mail too.
+  for (unsigned m = 0; m < 3; ++m) {
+    const std::string client = "100.64.6." + std::to_string(m + 1);
+    const std::string domain = "firm" + std::to_string(m) + ".com";
+    h.feed(delivery(client.c_str(), mx(201), "mail." + domain, kT0 + m * kSecond, "info@" + domain));
+    if (m < 2) {
+      h.feed(delivery(("100.64.4." + std::to_string(m + 1)).c_str(), mx(201), "mail" + std::to_string(100 + m) +
+                      ".silver-river.com", kT0 + (610 + m) * kSecond, "offers@cheap-deals.biz"));
+    }
+  }
+  REQUIRE(flagged(h.sink, Detector::snowshoe) == kCampaign);
+  h.feed(banner_refusal("100.64.7.1", mx(201), kT0 + 700 * kSecond));
+  h.feed(banner_refusal("100.64.7.1", mx(201), kT0 + 800 * kSecond));
+  CHECK(flagged(h.sink, Detector::snowshoe) == kCampaign);
+  // The same refusals at a server only the campaign reaches join it.
+  h.feed(banner_refusal("100.64.7.3", mx(101), kT0 + 700 * kSecond));
+  h.feed(banner_refusal("100.64.7.3", mx(101), kT0 + 800 * kSecond));
+  CHECK(flagged(h.sink, Detector::snowshoe).count("100.64.7.3") == 1);
+}
+
+TEST_CASE("a big provider's server everyone mails is no campaign target, however many members mail it") {
+  Harness h;
+  // Ten members, each sending to mx(200) and mx(100); then thirty business MTAs mail mx(200).
+  for (unsigned m = 0; m < 10; ++m) {
+    const std::string client = "100.64.4." + std::to_string(m + 1);
+    const std::string helo = "mail" + std::to_string(100 + m) + ".silver-river.com";
+    h.feed(delivery(client.c_str(), mx(200), helo, kT0 + m * 30 * kSecond, "offers@cheap-deals.biz"));
+    h.feed(delivery(client.c_str(), mx(100), helo, kT0 + (m * 30 + 5) * kSecond, "offers@cheap-deals.biz"));
+  }
+  for (unsigned m = 0; m < 30; ++m) {
+    const std::string client = "100.64.6." + std::to_string(m + 1);
+    const std::string domain = "firm" + std::to_string(m) + ".com";
+    h.feed(delivery(client.c_str(), mx(200), "mail." + domain, kT0 + (400 + m) * kSecond, "info@" + domain));
+  }
+  REQUIRE(flagged(h.sink, Detector::snowshoe).size() == 10);
+  h.feed(banner_refusal("100.64.7.1", mx(200), kT0 + 700 * kSecond));
+  h.feed(banner_refusal("100.64.7.1", mx(200), kT0 + 800 * kSecond));
+  CHECK(flagged(h.sink, Detector::snowshoe).size() == 10);
+  h.feed(banner_refusal("100.64.7.3", mx(100), kT0 + 700 * kSecond));
+  h.feed(banner_refusal("100.64.7.3", mx(100), kT0 + 800 * kSecond));
+  CHECK(flagged(h.sink, Detector::snowshoe).count("100.64.7.3") == 1);
+}
+
 TEST_CASE("an IPv6 subscriber is its /64 however often the privacy address rotates") {
   Harness h;
   for (unsigned i = 0; i < 20; ++i) {
