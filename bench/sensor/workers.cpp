@@ -8,7 +8,8 @@
 //             its share of one pipeline's time is what caps the pool
 //   stage N   the worker stage alone: the reader's dispatch (and its early
 //             drop of non-candidates) is done before the clock starts
-//             (per-worker message lists, ticks included); N threads each run
+//             (per-worker message lists, ticks included), and the threads
+//             are started and waiting; N threads each run
 //             a Worker (a Pipeline and its record tagging). packets/s is
 //             capture packets per second, though workers see only candidates
 //   pool N    the whole WorkerPool from memory: dispatch, copies into the
@@ -21,6 +22,7 @@
 //
 // Usage: bench-sensor-workers CONFIG PCAP [REPEAT=3] [MAX_WORKERS=2]
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -222,15 +224,23 @@ int main(int argc, char** argv) {
       std::vector<double> cpu(workers, 0.0);
       std::vector<std::unique_ptr<Worker>> ws;
       for (std::size_t w = 0; w < workers; ++w) ws.push_back(std::make_unique<Worker>(config));
-      const auto start = std::chrono::steady_clock::now();
+      // The clock starts once every thread is up (on large the stage is
+      // ~16 ms of work: thread start-up would be a visible part of it).
+      std::atomic<std::size_t> ready{0};
+      std::atomic<bool> go{false};
       std::vector<std::thread> threads;
       for (std::size_t w = 0; w < workers; ++w) {
         threads.emplace_back([&, w] {
+          ready.fetch_add(1);
+          while (!go.load()) std::this_thread::yield();
           const double cpu_start = thread_cpu_seconds();
           for (const auto& m : lists[w]) ws[w]->handle(m.item, m.frame);
           cpu[w] = thread_cpu_seconds() - cpu_start;
         });
       }
+      while (ready.load() < workers) std::this_thread::yield();
+      const auto start = std::chrono::steady_clock::now();
+      go.store(true);
       for (auto& t : threads) t.join();
       runs.push_back(seconds_since(start));
       busiest.push_back(*std::max_element(cpu.begin(), cpu.end()));
