@@ -168,6 +168,25 @@ TEST_CASE("random-looking names are random_name") {
   CHECK(classes_of("zqxkvbtw7.com") == V{"random_name"});
 }
 
+TEST_CASE("operating systems' default names are random_name whatever their letters; names people chose are not") {
+  // Windows Server ("WIN-" + 11), Windows 10/11 ("DESKTOP-" + 7), OEM laptops ("LAPTOP-" + 8).
+  for (const char* name : {"WIN-XAKBMAYGCYK", "WIN-HIGMKAPJSIR", "WIN-NHQAH96HRKX", "WIN-7JN6LPEMIDR",
+                           "WIN-OWKYXCOSYDR", "win-owkyxcosydr", "WIN-20481632641", "DESKTOP-QWMRTPL",
+                           "LAPTOP-6M4T9D1Q"}) {
+    const std::string text = name;
+    CAPTURE(text);
+    CHECK(classes_of(name) == V{"not_fqdn", "random_name"});
+  }
+  // Only the whole single-label name: a domain someone configured, or another length, is judged as any name.
+  for (const char* name : {"WIN-FILESERVER1", "WIN-ACCOUNTING1", "WIN-BUCHHALTUNG", "WIN-HAUPTSERVER", "WIN-SHAREPOINT1",
+                           "DESKTOP-BUERO01", "LAPTOP-ANNAMARI", "WIN-XAKBMAYGCY"}) {
+    const std::string text = name;
+    CAPTURE(text);
+    CHECK(classes_of(name) == V{"not_fqdn"});
+  }
+  CHECK(classes_of("win-xakbmaygcyk.schmidt-gmbh.de").empty());
+}
+
 TEST_CASE("human-chosen names with a few digits are not random_name") {
   for (const char* name : {"WIN-FILESERVER1", "EXCHANGE2016", "SBS2011", "mailserver01", "backupexec2",
                            "postfix3.smithplumbing.com", "mail2.schmidtpharmacy.com", "kanzlei2mueller.de",
