@@ -72,6 +72,12 @@ void SnowshoeCorrelator::prune(Cluster& c, Micros now) const {
   }
 }
 
+void SnowshoeCorrelator::add_server(Cluster& c, std::uint64_t key) const {
+  if (std::find(c.servers.begin(), c.servers.end(), key) == c.servers.end() && c.servers.size() < kMaxServersPerCluster) {
+    c.servers.push_back(key);
+  }
+}
+
 void SnowshoeCorrelator::fill_view(const Cluster& c, ClusterView& view) const {
   view.cluster_id = cluster_id(c.fingerprint);
   view.fingerprint = c.fingerprint;
@@ -130,6 +136,14 @@ ClusterView SnowshoeCorrelator::observe(const SenderSummary& s, const MayJoin& m
   }
   enforce_server_cap();
   if (fp == 0) return view;
+  std::array<std::uint64_t, kRefusingServersPerSubscriber> refused_at{};
+  {
+    auto& note = subscribers_[behaviour::name_hash(s.subscriber)];
+    note.fingerprint = fp;
+    note.last = std::max(note.last, s.ts);
+    refused_at = note.refused_at;
+  }
+  drop_oldest_tenth(subscribers_, kMaxSnowshoeSubscribers);
   {
     auto& fresh = clusters_[fp];
     if (fresh.fingerprint.empty()) fresh.fingerprint = s.fingerprint;
@@ -147,8 +161,10 @@ ClusterView SnowshoeCorrelator::observe(const SenderSummary& s, const MayJoin& m
     // A refused subscriber that later shows a fingerprint is a member now.
     if (inserted) c.joined.erase(s.subscriber);
   }
-  if (std::find(c.servers.begin(), c.servers.end(), key) == c.servers.end() && c.servers.size() < kMaxServersPerCluster) {
-    c.servers.push_back(key);
+  add_server(c, key);
+  // The servers that refused this member earlier are the cluster's too.
+  for (const auto refusing : refused_at) {
+    if (refusing != 0) add_server(c, refusing);
   }
   // Members older than the window are pruned by expire(), not here: per
   // observation the work stays constant however big the cluster.
@@ -189,18 +205,31 @@ std::vector<ClusterView> SnowshoeCorrelator::observe_refusal(const RefusalSummar
     }
   }
   enforce_server_cap();
+  {
+    auto& note = subscribers_[behaviour::name_hash(r.subscriber)];
+    note.last = std::max(note.last, r.ts);
+    if (std::find(note.refused_at.begin(), note.refused_at.end(), key) == note.refused_at.end()) {
+      std::rotate(note.refused_at.rbegin(), note.refused_at.rbegin() + 1, note.refused_at.rend());
+      note.refused_at[0] = key;  // the newest first; the oldest falls off
+    }
+  }
+  drop_oldest_tenth(subscribers_, kMaxSnowshoeSubscribers);
   const auto found = servers_.find(key);
   if (found == servers_.end()) return views;
+  // The clusters of those that talked to this server, and of the members it refused.
   std::vector<std::uint64_t> fingerprints;
-  for (const auto& sender : found->second.senders) {
-    if (sender.fingerprint != 0 &&
-        std::find(fingerprints.begin(), fingerprints.end(), sender.fingerprint) == fingerprints.end()) {
-      fingerprints.push_back(sender.fingerprint);
-    }
+  const auto add = [&](std::uint64_t fp) {
+    if (fp != 0 && std::find(fingerprints.begin(), fingerprints.end(), fp) == fingerprints.end()) fingerprints.push_back(fp);
+  };
+  for (const auto& sender : found->second.senders) add(sender.fingerprint);
+  for (const auto& refused : found->second.refused) {
+    const auto note = subscribers_.find(behaviour::name_hash(refused.subscriber));
+    if (note != subscribers_.end()) add(note->second.fingerprint);
   }
   for (const auto fp : fingerprints) {
     const auto cluster = clusters_.find(fp);
     if (cluster == clusters_.end() || cluster->second.members.size() < config_.min_cluster_size) continue;
+    add_server(cluster->second, key);
     ClusterView view;
     join_refused(cluster->second, fp, key, may_join, view);
     if (view.joined.empty()) continue;
@@ -260,8 +289,21 @@ void SnowshoeCorrelator::merge(const SnowshoeCorrelator& other) {
       }
     }
   }
+  for (const auto& [who, theirs] : other.subscribers_) {
+    auto& mine = subscribers_[who];
+    if (theirs.last >= mine.last && theirs.fingerprint != 0) mine.fingerprint = theirs.fingerprint;
+    for (const auto refusing : theirs.refused_at) {
+      const auto free = std::find(mine.refused_at.begin(), mine.refused_at.end(), std::uint64_t{0});
+      if (refusing != 0 && free != mine.refused_at.end() &&
+          std::find(mine.refused_at.begin(), mine.refused_at.end(), refusing) == mine.refused_at.end()) {
+        *free = refusing;
+      }
+    }
+    mine.last = std::max(mine.last, theirs.last);
+  }
   enforce_cap();
   enforce_server_cap();
+  drop_oldest_tenth(subscribers_, kMaxSnowshoeSubscribers);
 }
 
 void SnowshoeCorrelator::expire(Micros now) {
@@ -285,6 +327,7 @@ void SnowshoeCorrelator::expire(Micros now) {
     std::erase_if(s.refused, [&](const Refused& x) { return x.last < cutoff; });
     ++it;
   }
+  std::erase_if(subscribers_, [&](const auto& entry) { return entry.second.last < cutoff; });
 }
 
 void SnowshoeCorrelator::enforce_cap() { drop_oldest_tenth(clusters_, config_.max_fingerprints); }

@@ -6,6 +6,7 @@
 // object, fed by small per-session summaries, so per-worker correlators can
 // be merged.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -59,6 +60,10 @@ inline constexpr std::size_t kMaxSnowshoeServers = 32768;
 inline constexpr std::size_t kMaxSendersPerServer = 16;
 inline constexpr std::size_t kMaxRefusedPerServer = 8;
 inline constexpr std::size_t kMaxServersPerCluster = 64;
+// Subscribers remembered with their last fingerprint and the last servers
+// that refused them, so a member's refusals and a cluster meet in any order.
+inline constexpr std::size_t kMaxSnowshoeSubscribers = 131072;
+inline constexpr std::size_t kRefusingServersPerSubscriber = 4;
 
 class SnowshoeCorrelator {
  public:
@@ -80,6 +85,7 @@ class SnowshoeCorrelator {
 
   std::size_t fingerprints() const { return clusters_.size(); }
   std::size_t servers() const { return servers_.size(); }
+  std::size_t subscribers() const { return subscribers_.size(); }
   static std::string cluster_id(const std::string& fingerprint);
 
  private:
@@ -106,7 +112,13 @@ class SnowshoeCorrelator {
     bool popular = false;         // more distinct senders than kept: not distinctive
     Micros last = 0;
   };
+  struct SubscriberNote {
+    std::uint64_t fingerprint = 0;  // last one it sent with; 0: none
+    std::array<std::uint64_t, kRefusingServersPerSubscriber> refused_at{};  // 0: empty slot
+    Micros last = 0;
+  };
   void prune(Cluster& c, Micros now) const;
+  void add_server(Cluster& c, std::uint64_t server_key) const;
   void enforce_cap();
   void enforce_server_cap();
   bool target_of(const Server& s, const Cluster& c, std::uint64_t fingerprint) const;
@@ -117,6 +129,7 @@ class SnowshoeCorrelator {
   const SnowshoeConfig& config_;
   std::unordered_map<std::uint64_t, Cluster> clusters_;  // by fingerprint hash (never 0)
   std::unordered_map<std::uint64_t, Server> servers_;    // by server address key
+  std::unordered_map<std::uint64_t, SubscriberNote> subscribers_;  // by subscriber name hash
 };
 
 }  // namespace botwarden::detect

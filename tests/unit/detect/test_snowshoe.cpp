@@ -42,6 +42,37 @@ TEST_CASE("five subscribers sharing a fingerprint form a cluster; refused subscr
   CHECK(views[0].size == 8);
 }
 
+TEST_CASE("a server that refused every member it saw is the cluster's too, whatever the order") {
+  SnowshoeConfig config;
+  const std::string fp = "x7.a6-a5.com|cheap-deals.biz";
+  SUBCASE("members refused first, then their fingerprints, then the joiner") {
+    detect::SnowshoeCorrelator c(config);
+    c.observe_refusal({"100.64.9.1", kT0, server(9)}, kAlways);
+    c.observe_refusal({"100.64.9.2", kT0, server(9)}, kAlways);
+    for (unsigned m = 0; m < 5; ++m) c.observe({fp, "100.64.9." + std::to_string(m + 1), kT0 + kSecond, server(1)}, kAlways);
+    const auto views = c.observe_refusal({"100.64.9.9", kT0 + 2 * kSecond, server(9)}, kAlways);
+    REQUIRE(views.size() == 1);
+    CHECK(views[0].joined == std::vector<std::string>{"100.64.9.9"});
+  }
+  SUBCASE("the joiner first, then the members' refusals, then their fingerprints") {
+    detect::SnowshoeCorrelator c(config);
+    c.observe_refusal({"100.64.9.9", kT0, server(9)}, kAlways);
+    c.observe_refusal({"100.64.9.1", kT0, server(9)}, kAlways);
+    c.observe_refusal({"100.64.9.2", kT0, server(9)}, kAlways);
+    detect::ClusterView last;
+    for (unsigned m = 0; m < 5; ++m) {
+      last = c.observe({fp, "100.64.9." + std::to_string(m + 1), kT0 + kSecond, server(1)}, kAlways);
+    }
+    CHECK(last.joined == std::vector<std::string>{"100.64.9.9"});
+  }
+  SUBCASE("one member refused there is not enough") {
+    detect::SnowshoeCorrelator c(config);
+    c.observe_refusal({"100.64.9.1", kT0, server(9)}, kAlways);
+    for (unsigned m = 0; m < 5; ++m) c.observe({fp, "100.64.9." + std::to_string(m + 1), kT0 + kSecond, server(1)}, kAlways);
+    CHECK(c.observe_refusal({"100.64.9.9", kT0 + 2 * kSecond, server(9)}, kAlways).empty());
+  }
+}
+
 TEST_CASE("the server state is bounded and forgotten after the window") {
   SnowshoeConfig config;
   detect::SnowshoeCorrelator c(config);
@@ -51,8 +82,13 @@ TEST_CASE("the server state is bounded and forgotten after the window") {
   CHECK(c.servers() <= detect::kMaxSnowshoeServers);
   CHECK(c.servers() >= detect::kMaxSnowshoeServers * 9 / 10 - 1000);
   CHECK(c.fingerprints() == 0);  // sessions without a fingerprint only count their server
-  c.expire(kT0 + (config.window_seconds + 10) * kSecond);
+  for (unsigned n = 0; n < detect::kMaxSnowshoeSubscribers + 1000; ++n) {
+    c.observe_refusal({"100.64." + std::to_string(n / 250) + "." + std::to_string(n % 250), kT0 + n, server(1)}, kAlways);
+  }
+  CHECK(c.subscribers() <= detect::kMaxSnowshoeSubscribers);
+  c.expire(kT0 + (config.window_seconds + 10) * kSecond + detect::kMaxSnowshoeSubscribers + 1000);
   CHECK(c.servers() == 0);
+  CHECK(c.subscribers() == 0);
 }
 
 TEST_CASE("merging two correlators joins their members and refusals") {
