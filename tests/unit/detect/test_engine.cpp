@@ -582,6 +582,19 @@ TEST_CASE("windows expire: idle subscribers are forgotten") {
   CHECK(h.engine->stats().tracked_subscribers == 0);
 }
 
+TEST_CASE("a Windows default name the letter model calls human flags at its second accepted delivery; a chosen name does not") {
+  Harness h;
+  // WIN-XAKBMAYGCYK: no rare bigram, so the letter model alone said human.
+  h.feed(delivery("100.64.3.30", mx(1), "WIN-XAKBMAYGCYK", kT0));
+  CHECK(h.sink.events.empty());
+  h.feed(delivery("100.64.3.30", mx(2), "WIN-XAKBMAYGCYK", kT0 + 1800 * kSecond));
+  REQUIRE(h.sink.events.size() == 1);
+  CHECK(h.sink.events[0].detector == Detector::bad_helo);
+  CHECK(h.sink.events[0].evidence.helo_classes.at("random_name") == 2);
+  for (unsigned i = 0; i < 6; ++i) h.feed(delivery("100.64.3.31", mx(i), "WIN-FILESERVER1", kT0 + i * 600 * kSecond));
+  CHECK(h.sink.events.size() == 1);
+}
+
 TEST_CASE("STARTTLS excuses a sloppy name (mail.local), not an OS default name (WIN-...) delivering directly") {
   Harness h;
   const auto opaque = [](const char* client, unsigned server, const char* helo, Micros at) {
