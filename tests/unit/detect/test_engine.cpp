@@ -420,6 +420,18 @@ TEST_CASE("snowshoe members refused at the banner in every session join the clus
   CHECK(h.sink.events.back().evidence.transactions == 0);
 }
 
+TEST_CASE("an IPv6 subscriber refused at the banner joins as its /64, whichever privacy address it used") {
+  Harness h;
+  snowshoe_campaign(h, kT0);
+  h.feed(banner_refusal("2001:db8:1000:6b2f:1::7", mx(101), kT0 + 700 * kSecond));
+  h.feed(banner_refusal("2001:db8:1000:6b2f:9c2e::41", mx(101), kT0 + 760 * kSecond));
+  REQUIRE(h.sink.events.size() == 7);
+  CHECK(h.sink.events.back().subscriber == "2001:db8:1000:6b2f::/64");
+  CHECK(h.sink.events.back().address == "2001:db8:1000:6b2f:9c2e::41");
+  CHECK(h.sink.events.back().detector == Detector::snowshoe);
+  CHECK(h.sink.events.back().evidence.cluster_id == h.sink.events.front().evidence.cluster_id);
+}
+
 TEST_CASE("a refused subscriber joins no cluster with one session, a delivery, a refusal of another kind, or out of the window") {
   Harness h;
   snowshoe_campaign(h, kT0);
