@@ -96,10 +96,13 @@ void Worker::take_output(std::vector<WorkerOutput>& into) {
 // ---- the pool ----
 
 struct WorkerPool::Slot {
-  Slot(const PipelineConfig& config, std::size_t ring_bytes) : ring(ring_bytes), worker(config) {}
+  explicit Slot(std::size_t ring_bytes) : ring(ring_bytes) {}
   SpscByteRing ring;
-  Worker worker;
+  // Built by the worker's own thread, so that N workers' nDPI start-up
+  // (~10 ms each) runs in parallel; others use it once `ready` is set.
+  std::unique_ptr<Worker> worker;
   std::thread thread;
+  std::atomic<bool> ready{false};
   std::atomic<bool> failed{false};
   std::string error;  // written before `failed` is set
   std::atomic<std::size_t> open_flows{0};
@@ -117,9 +120,13 @@ PipelineConfig share_of(PipelineConfig config, std::size_t workers) {
   return config;
 }
 
-void run_worker(SpscByteRing& ring, Worker& worker, std::atomic<bool>& stop,
-                std::atomic<bool>& failed, std::string& error, std::atomic<std::size_t>& open_flows) {
+void run_worker(const PipelineConfig& config, SpscByteRing& ring, std::unique_ptr<Worker>& built,
+                std::atomic<bool>& ready, std::atomic<bool>& stop, std::atomic<bool>& failed, std::string& error,
+                std::atomic<std::size_t>& open_flows) {
   try {
+    built = std::make_unique<Worker>(config);
+    ready.store(true, std::memory_order_release);
+    Worker& worker = *built;
     unsigned idle = 0;
     while (!stop.load(std::memory_order_relaxed)) {
       const auto message = ring.peek();
@@ -154,14 +161,21 @@ WorkerPool::WorkerPool(const PipelineConfig& config, const WorkerOptions& option
       dispatcher_(worker_config_, options) {
   if (options_.workers == 0) throw std::invalid_argument("the worker pool needs at least one worker");
   if (options_.progress_every_packets == 0) options_.progress_every_packets = 1;
-  for (std::size_t i = 0; i < options_.workers; ++i) {
-    workers_.push_back(std::make_unique<Slot>(worker_config_, options_.ring_bytes));
-  }
+  for (std::size_t i = 0; i < options_.workers; ++i) workers_.push_back(std::make_unique<Slot>(options_.ring_bytes));
   try {
     for (auto& s : workers_) {
       Slot& slot = *s;
-      slot.thread = std::thread(run_worker, std::ref(slot.ring), std::ref(slot.worker), std::ref(stop_),
-                                std::ref(slot.failed), std::ref(slot.error), std::ref(slot.open_flows));
+      slot.thread = std::thread(run_worker, std::cref(worker_config_), std::ref(slot.ring), std::ref(slot.worker),
+                                std::ref(slot.ready), std::ref(stop_), std::ref(slot.failed), std::ref(slot.error),
+                                std::ref(slot.open_flows));
+    }
+    // Every worker built (or the first failure, with the Pipeline's own message).
+    for (auto& s : workers_) {
+      unsigned idle = 0;
+      while (!s->ready.load(std::memory_order_acquire)) {
+        if (s->failed.load(std::memory_order_acquire)) throw std::runtime_error(s->error);
+        back_off(idle);
+      }
     }
     merger_ = std::thread([this] { run_merge(); });
   } catch (...) {  // no thread: stop those already running before the members go
@@ -270,7 +284,7 @@ bool WorkerPool::merge() {
   for (std::size_t w = 0; w < workers_.size(); ++w) {
     Slot& slot = *workers_[w];
     taken_.clear();
-    slot.worker.take_output(taken_);
+    slot.worker->take_output(taken_);
     progressed = progressed || !taken_.empty();
     for (auto& out : taken_) {
       if (out.kind == WorkerOutput::Kind::progress) {
@@ -311,7 +325,7 @@ void WorkerPool::finish() {
   for (auto& s : workers_) s->thread.join();
   finished_ = true;
   PipelineStats total = dispatcher_.stats();
-  for (const auto& s : workers_) add_stats(total, s->worker.pipeline().stats());
+  for (const auto& s : workers_) add_stats(total, s->worker->pipeline().stats());
   stats_ = total;
 }
 
