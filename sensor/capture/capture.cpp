@@ -218,16 +218,7 @@ ReadStatus OfflineReader::own_record(Packet& p) {
     return own_failed("truncated dump file; tried to read " + std::to_string(asked) + " captured bytes, only got " +
                       std::to_string(got));
   }
-  ++packets_in_file_;
-  ++packets_;
-  const auto fraction = static_cast<std::int32_t>(h[1]);
-  p.ts = static_cast<Micros>(static_cast<std::int32_t>(h[0])) * kMicrosPerSecond +
-         (nanoseconds_ ? fraction / 1000 : fraction);
-  p.link_type = link_type_;
-  p.data = std::span<const std::uint8_t>(at_ + kRecordHeader, caplen < snapshot_ ? caplen : snapshot_);
-  p.wire_length = h[3];
-  at_ += kRecordHeader + caplen;
-  return ReadStatus::packet;
+  return hand_out(h, caplen < snapshot_ ? caplen : snapshot_, p);
 }
 
 // pcap_next_ex gave `rc` (not 1): the file ended or broke; go on with the next one.

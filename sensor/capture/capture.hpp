@@ -70,16 +70,7 @@ class OfflineReader {
         std::uint32_t h[4];
         std::memcpy(h, at_, sizeof h);  // seconds, fraction, caplen, len (this machine's byte order)
         if (h[2] <= snapshot_ && h[2] <= static_cast<std::size_t>(end_ - at_) - kRecordHeader) [[likely]] {
-          ++packets_in_file_;
-          ++packets_;
-          const auto fraction = static_cast<std::int32_t>(h[1]);
-          p.ts = static_cast<Micros>(static_cast<std::int32_t>(h[0])) * kMicrosPerSecond +
-                 (nanoseconds_ ? fraction / 1000 : fraction);
-          p.link_type = link_type_;
-          p.data = std::span<const std::uint8_t>(at_ + kRecordHeader, h[2]);
-          p.wire_length = h[3];
-          at_ += kRecordHeader + h[2];
-          return ReadStatus::packet;
+          return hand_out(h, h[2], p);
         }
       }
       return own_record(p);
@@ -114,6 +105,21 @@ class OfflineReader {
 
  private:
   static constexpr std::size_t kRecordHeader = 16;
+
+  // The whole record at at_ (header `h`, its first `kept` data bytes) as the
+  // next packet; at_ moves past all of its caplen bytes.
+  [[gnu::always_inline]] ReadStatus hand_out(const std::uint32_t (&h)[4], std::uint32_t kept, Packet& p) {
+    ++packets_in_file_;
+    ++packets_;
+    const auto fraction = static_cast<std::int32_t>(h[1]);
+    p.ts = static_cast<Micros>(static_cast<std::int32_t>(h[0])) * kMicrosPerSecond +
+           (nanoseconds_ ? fraction / 1000 : fraction);
+    p.link_type = link_type_;
+    p.data = std::span<const std::uint8_t>(at_ + kRecordHeader, kept);
+    p.wire_length = h[3];
+    at_ += kRecordHeader + h[2];
+    return ReadStatus::packet;
+  }
 
   bool open_next();
   bool open_own(const std::string& name);
