@@ -12,19 +12,25 @@ inline IpAddress ip(const char* text) { return *IpAddress::parse(text); }
 
 inline constexpr Micros kT0 = 1'764'000'000LL * kMicrosPerSecond;  // 2025-11-24T16:00:00Z
 
-// One delivered message from `client` to `server` on port 25 (direct path).
-inline smtp::SessionRecord delivery(const char* client, const std::string& server, const std::string& helo,
-                                    Micros at, const std::string& mailfrom = "alice@smithplumbing.com",
-                                    const std::string& rcpt = "bob@example.org") {
+// A session from `client` to `server` on port 25 (direct path) lasting `length`.
+inline smtp::SessionRecord direct_session(const char* client, const std::string& server, Micros at, Micros length) {
   smtp::SessionRecord r;
   r.ts = at;
-  r.last_ts = at + 500'000;
+  r.last_ts = at + length;
   r.uid = "Ctest";
   r.orig_h = ip(client);
   r.orig_p = 40000;
   r.resp_h = *IpAddress::parse(server);
   r.resp_p = 25;
   r.path = smtp::Path::direct;
+  return r;
+}
+
+// One delivered message from `client` to `server` on port 25 (direct path).
+inline smtp::SessionRecord delivery(const char* client, const std::string& server, const std::string& helo,
+                                    Micros at, const std::string& mailfrom = "alice@smithplumbing.com",
+                                    const std::string& rcpt = "bob@example.org") {
+  auto r = direct_session(client, server, at, 500'000);
   r.trans_depth = 1;
   r.helo = helo;
   r.ehlo = true;
@@ -63,15 +69,7 @@ inline smtp::SessionRecord blocklisted(const char* client, const std::string& se
 // nothing, as the SMTP stage records it.
 inline smtp::SessionRecord banner_refusal(const char* client, const std::string& server, Micros at,
                                           const std::string& text = "") {
-  smtp::SessionRecord r;
-  r.ts = at;
-  r.last_ts = at + 200'000;
-  r.uid = "Ctest";
-  r.orig_h = ip(client);
-  r.orig_p = 40000;
-  r.resp_h = *IpAddress::parse(server);
-  r.resp_p = 25;
-  r.path = smtp::Path::direct;
+  auto r = direct_session(client, server, at, 200'000);
   r.last_reply = text.empty() ? std::string("554 5.7.1 Service unavailable; Client host [") + client +
                                     "] blocked using zen.spamhaus.org"
                               : text;
