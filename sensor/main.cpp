@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   app.add_option("--spool", spool_dir, "folder for the HTTP event spool (spool.jsonl, spool.offset)")
       ->capture_default_str();
   app.add_option("--workers", workers,
-                 "pipeline threads, each owning a share of subscribers (1-64; overrides [sensor] workers)")
+                 "pipeline threads, each owning a share of TCP flows (1-64; overrides [sensor] workers)")
       ->check(CLI::Range(1, 64));
   app.add_flag("--no-progress", no_progress, "no progress bar when reading files on a terminal");
   app.add_flag("--libpcap-reader", libpcap_reader,
@@ -128,11 +128,31 @@ int main(int argc, char** argv) {
       sinks.add(*detect_sink);
     }
 
+    botwarden::capture::LiveOptions o;
+    o.interface = interface;
+    o.bpf_filter = cfg.capture.bpf_filter;
+    o.snaplen = cfg.capture.snaplen;
+    o.buffer_mb = cfg.capture.buffer_mb;
+    o.promiscuous = cfg.capture.promiscuous;
     // One pipeline, or a pool of workers each running one for its share of
-    // subscribers; the session log and the detectors see the same records.
+    // flows; the session log and the detectors see the same records. Live
+    // with workers, each worker reads its own handle of a PACKET_FANOUT group.
     std::unique_ptr<botwarden::pipeline::Pipeline> pipeline;
     std::unique_ptr<botwarden::pipeline::WorkerPool> pool;
-    if (cfg.workers > 1) {
+    std::unique_ptr<botwarden::pipeline::FanoutWorkers> fanout;
+    if (live && cfg.workers > 1 && cfg.capture.live_fanout) {
+      std::string why;
+      auto handles = botwarden::capture::open_fanout(o, static_cast<std::size_t>(cfg.workers), why);
+      if (handles.handles.empty()) {
+        spdlog::warn("{}; one capture thread feeds the {} workers instead", why, cfg.workers);
+      } else {
+        fanout = std::make_unique<botwarden::pipeline::FanoutWorkers>(botwarden::pipeline::pipeline_config(cfg),
+                                                                      std::move(handles), sinks);
+      }
+    }
+    if (fanout) {
+      // The workers read their own handles.
+    } else if (cfg.workers > 1) {
       pool = std::make_unique<botwarden::pipeline::WorkerPool>(botwarden::pipeline::pipeline_config(cfg),
                                                                botwarden::pipeline::worker_options(cfg), sinks);
     } else {
@@ -142,13 +162,12 @@ int main(int argc, char** argv) {
     botwarden::pipeline::RunOptions run_options;
     run_options.stats_interval_seconds = cfg.capture.stats_interval_seconds;
     botwarden::pipeline::RunResult result;
-    if (live) {
-      botwarden::capture::LiveOptions o;
-      o.interface = interface;
-      o.bpf_filter = cfg.capture.bpf_filter;
-      o.snaplen = cfg.capture.snaplen;
-      o.buffer_mb = cfg.capture.buffer_mb;
-      o.promiscuous = cfg.capture.promiscuous;
+    if (fanout) {
+      botwarden::capture::drop_privileges(cfg.capture.user);
+      spdlog::info("capturing on {}: PACKET_FANOUT hash group {} joined with {} sockets, one per worker", interface,
+                   fanout->group(), fanout->workers());
+      result = botwarden::pipeline::run_live(*fanout, run_options);
+    } else if (live) {
       botwarden::capture::LiveCapture capture(o);
       botwarden::capture::drop_privileges(cfg.capture.user);
       spdlog::info("capturing on {}", interface);
@@ -175,7 +194,10 @@ int main(int argc, char** argv) {
                    d.tracked_subscribers, d.evictions);
     }
     if (pool) spdlog::info("workers: {}", pool->workers());
-    for (const auto& line : botwarden::pipeline::describe_stats(pool ? pool->stats() : pipeline->stats())) {
+    if (fanout) spdlog::info("workers: {} (live fanout)", fanout->workers());
+    for (const auto& line : botwarden::pipeline::describe_stats(fanout ? fanout->stats()
+                                                                : pool ? pool->stats()
+                                                                       : pipeline->stats())) {
       spdlog::info("{}", line);
     }
     if (result.interrupted) spdlog::info("stopped by signal");

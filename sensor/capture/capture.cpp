@@ -5,10 +5,13 @@
 #include <cstring>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/if_packet.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace botwarden::capture {
@@ -336,6 +339,34 @@ LiveStats LiveCapture::stats() const {
     out.interface_dropped = s.ps_ifdrop;
   }
   return out;
+}
+
+std::string LiveCapture::join_fanout(std::uint16_t group) {
+  // Hash mode only: rollover, load-balance and CPU modes split a flow.
+  const std::uint32_t value = group | std::uint32_t{PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG} << 16;
+  if (::setsockopt(selectable_fd_, SOL_PACKET, PACKET_FANOUT, &value, sizeof value) != 0) {
+    return std::strerror(errno);
+  }
+  return {};
+}
+
+FanoutCapture open_fanout(const LiveOptions& options, std::size_t count, std::string& why) {
+  FanoutCapture fanout;
+  fanout.group = static_cast<std::uint16_t>(::getpid() & 0xffff);
+  for (std::size_t i = 0; i < count; ++i) {
+    auto handle = std::make_unique<LiveCapture>(options);
+    const std::string refused = handle->join_fanout(fanout.group);
+    if (!refused.empty()) {
+      why = options.interface + ": cannot join PACKET_FANOUT group " + std::to_string(fanout.group) + ": " + refused;
+      fanout.handles.clear();
+      return fanout;
+    }
+    fanout.handles.push_back(std::move(handle));
+  }
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  fanout.joined_at = static_cast<Micros>(now.tv_sec) * kMicrosPerSecond + now.tv_nsec / 1000;
+  return fanout;
 }
 
 void drop_privileges(const std::string& user) {

@@ -182,7 +182,13 @@ class LiveCapture {
 
   ReadStatus next(Packet& p);
   const std::string& error() const { return error_; }
+  // Totals since the handle opened; call from the reading thread only.
   LiveStats stats() const;
+  // Joins this handle's AF_PACKET socket to PACKET_FANOUT group `group` in
+  // hash mode with defragmentation: the kernel's flow hash is symmetric in
+  // the two endpoints, so both directions of a TCP connection reach the same
+  // member. Returns "" or why the kernel refused (strerror).
+  std::string join_fanout(std::uint16_t group);
 
  private:
   pcap_t* pcap_ = nullptr;
@@ -191,6 +197,22 @@ class LiveCapture {
   int read_timeout_ms_ = 250;
   std::string error_;
 };
+
+// `count` handles on one interface (the same options), all in one
+// PACKET_FANOUT hash group: one per worker thread (sensor/pipeline/workers.hpp).
+struct FanoutCapture {
+  std::vector<std::unique_ptr<LiveCapture>> handles;  // empty when the group could not be joined
+  std::uint16_t group = 0;
+  // Until every handle had joined, a packet could reach two of them, and
+  // the group's size (which picks the member of a flow) was changing: a
+  // reader skips packets timestamped before this.
+  Micros joined_at = 0;
+};
+// Opens `count` handles and joins them to group getpid() & 0xffff. Throws
+// CaptureError when a handle cannot be opened; when the kernel refuses the
+// group (old kernel, not an AF_PACKET socket) returns no handles and sets
+// `why` ("lo: cannot join PACKET_FANOUT group 4242: Invalid argument").
+FanoutCapture open_fanout(const LiveOptions& options, std::size_t count, std::string& why);
 
 // Switches to `user` (its uid, gid and groups) after the capture is open.
 // No-op when `user` is empty. Throws CaptureError when the user is unknown

@@ -25,6 +25,7 @@ SensorConfig load_sensor_config(const ConfigFile& file) {
   c.capture.user = s.get_string("user", c.capture.user);
   c.capture.stats_interval_seconds =
       static_cast<int>(s.get_int("stats_interval_seconds", c.capture.stats_interval_seconds, 0, 86400));
+  c.capture.live_fanout = s.get_bool("live_fanout", c.capture.live_fanout);
   c.flows.max_flows = s.get_int("max_flows", c.flows.max_flows, 1, 10'000'000);
   c.flows.flow_idle_timeout_seconds =
       s.get_int("flow_idle_timeout_seconds", c.flows.flow_idle_timeout_seconds, 1, 86400);

@@ -19,6 +19,7 @@ struct CaptureConfig {
   std::string bpf_filter;           // empty: every packet
   std::string user;                 // drop root to this user after opening; empty: stay
   int stats_interval_seconds = 60;  // live: a stats line this often; 0: never
+  bool live_fanout = true;          // live, workers > 1: one handle per worker in a PACKET_FANOUT group
 };
 
 // Flow table and reassembly keys (sensor/flow, sensor/smtp).

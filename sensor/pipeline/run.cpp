@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <thread>
 #include <spdlog/spdlog.h>
 
 namespace botwarden::pipeline {
@@ -132,6 +133,47 @@ RunResult run_live(capture::LiveCapture& capture, Pipeline& pipeline, const RunO
 }
 RunResult run_live(capture::LiveCapture& capture, WorkerPool& pool, const RunOptions& options) {
   return live_loop(capture, pool, options);
+}
+
+RunResult run_live(FanoutWorkers& workers, const RunOptions& options) {
+  RunResult result;
+  const auto interval = std::chrono::seconds(options.stats_interval_seconds);
+  auto next_stats = std::chrono::steady_clock::now() + interval;
+  std::uint64_t packets_at_last = 0;
+  unsigned idle = 0;
+  while (!stop_requested() && !workers.failed()) {
+    if (workers.merge()) {
+      idle = 0;
+    } else {
+      // Nothing to hand on: records wait at most this long (they are rare; a
+      // quiet worker's clock moves only every read timeout anyway).
+      std::this_thread::sleep_for(std::chrono::milliseconds(idle++ < 10 ? 1 : 10));
+    }
+    if (options.stats_interval_seconds > 0 && std::chrono::steady_clock::now() >= next_stats) {
+      next_stats += interval;
+      const auto ls = workers.capture_stats();
+      const auto s = workers.stats();
+      spdlog::info("stats: {} packets ({}/s), {} SMTP flows open, {} records; kernel received {}, dropped {}, interface dropped {}",
+                   s.packets, (s.packets - packets_at_last) / static_cast<std::uint64_t>(options.stats_interval_seconds),
+                   workers.open_flows(), s.records, ls.received, ls.dropped, ls.interface_dropped);
+      packets_at_last = s.packets;
+    }
+  }
+  result.interrupted = stop_requested();
+  workers.finish();
+  result.errors = workers.failures();
+  const auto reports = workers.reports();
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    const auto& r = reports[i];
+    spdlog::info("worker {}: {} packets, {} SMTP candidate packets, {} session records; kernel received {}, dropped {}, "
+                 "interface dropped {}; {} skipped while the group formed",
+                 i + 1, r.pipeline.packets, r.pipeline.smtp_packets, r.pipeline.records, r.capture.received,
+                 r.capture.dropped, r.capture.interface_dropped, r.skipped);
+  }
+  const auto ls = workers.capture_stats();
+  spdlog::info("capture: kernel received {}, dropped {}, interface dropped {}", ls.received, ls.dropped,
+               ls.interface_dropped);
+  return result;
 }
 
 std::vector<std::string> describe_stats(const PipelineStats& s) {

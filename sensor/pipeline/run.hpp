@@ -34,6 +34,10 @@ RunResult run_offline(capture::OfflineReader& reader, WorkerPool& pool, const Ru
 // (WorkerPool::finish(): one capture thread feeds the workers' rings).
 RunResult run_live(capture::LiveCapture& capture, Pipeline& pipeline, const RunOptions& options);
 RunResult run_live(capture::LiveCapture& capture, WorkerPool& pool, const RunOptions& options);
+// Live, one capture handle per worker (PACKET_FANOUT): merges on this thread
+// until a signal or a worker's capture error, then FanoutWorkers::finish();
+// a final line per worker with its packets and kernel counters.
+RunResult run_live(FanoutWorkers& workers, const RunOptions& options);
 
 // Human-readable summary lines for the logs ("packets 1234 ...").
 std::vector<std::string> describe_stats(const PipelineStats& s);

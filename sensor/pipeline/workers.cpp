@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -340,6 +341,282 @@ const PipelineStats& WorkerPool::stats() const {
 std::size_t WorkerPool::open_flows() const {
   std::size_t n = 0;
   for (const auto& s : workers_) n += s->open_flows.load(std::memory_order_relaxed);
+  return n;
+}
+
+// ---- live capture in a PACKET_FANOUT group ----
+
+namespace {
+
+// A record's place in the merged stream: its worker's clock when it was
+// made, then the worker, then the worker's count (unique, increasing per worker).
+struct LiveKey {
+  Micros time = 0;
+  std::size_t worker = 0;
+  std::uint64_t made = 0;
+  friend auto operator<=>(const LiveKey&, const LiveKey&) = default;
+};
+
+struct LiveOutput {
+  LiveKey key;
+  std::unique_ptr<smtp::SessionRecord> record;
+};
+
+Micros wall_clock() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<Micros>(ts.tv_sec) * kMicrosPerSecond + ts.tv_nsec / 1000;
+}
+
+}  // namespace
+
+struct FanoutWorkers::Member final : SessionSink {
+  Member(std::size_t i, std::unique_ptr<capture::LiveCapture> handle, Micros start)
+      : index(i), capture(std::move(handle)), now(start), clock(start) {}
+
+  void on_session(const smtp::SessionRecord& record) override {
+    const std::lock_guard lock(mutex);
+    output.push_back({{now, index, made++}, std::make_unique<smtp::SessionRecord>(record)});
+  }
+  void on_time(Micros) override {}  // the merge ticks the sink on the workers' common clock
+
+  // The worker thread's (report() copies under the mutex).
+  void publish(std::uint64_t skipped) {
+    LiveWorkerReport r{pipeline->stats(), capture->stats(), pipeline->open_flows(), skipped};
+    const std::lock_guard lock(mutex);
+    report = r;
+  }
+
+  const std::size_t index;
+  std::unique_ptr<capture::LiveCapture> capture;
+  std::unique_ptr<Pipeline> pipeline;  // built by the worker's thread
+  std::thread thread;
+  Micros now;                        // the worker's clock: the latest capture or wall time it saw
+  std::uint64_t made = 0;            // records made (under mutex)
+  std::atomic<Micros> clock;         // `now`, published after the records it covers
+  std::atomic<bool> ready{false};
+  std::atomic<bool> ended{false};    // no more output; set after the last record
+  std::atomic<bool> failed{false};
+  std::string error;                 // written before `failed` is set
+  mutable std::mutex mutex;
+  std::vector<LiveOutput> output;    // under mutex
+  LiveWorkerReport report;           // under mutex
+  // The merge's.
+  std::deque<LiveOutput> pending;
+  std::vector<LiveOutput> taken;
+  Micros seen_clock = 0;
+  bool seen_end = false;
+};
+
+namespace {
+
+// One worker thread: builds its Pipeline, then reads its handle until asked to stop or the capture fails.
+void run_live_worker(const PipelineConfig& config, std::atomic<bool>& stop, Micros start, auto& m) {
+  try {
+    m.pipeline = std::make_unique<Pipeline>(config, m);
+    m.ready.store(true, std::memory_order_release);
+  } catch (const std::exception& e) {
+    m.error = e.what();
+    m.failed.store(true, std::memory_order_release);
+    m.ended.store(true, std::memory_order_release);
+    return;
+  }
+  std::uint64_t skipped = 0;
+  std::uint32_t since_check = 0;
+  auto next_report = std::chrono::steady_clock::now();
+  capture::Packet p;
+  try {
+    while (!stop.load(std::memory_order_relaxed)) {
+      const auto status = m.capture->next(p);
+      if (status == capture::ReadStatus::packet) {
+        if (p.ts < start) {  // may have reached another handle too, before all had joined
+          ++skipped;
+          continue;
+        }
+        if (p.ts > m.now) m.now = p.ts;
+        m.pipeline->packet(p.ts, p.link_type, p.data);
+        m.clock.store(m.now, std::memory_order_release);
+        if (++since_check < 1024) continue;
+        since_check = 0;
+      } else if (status == capture::ReadStatus::timeout) {
+        // No traffic: idle flows expire on the wall clock, and the merge moves on.
+        const Micros wall = wall_clock();
+        if (wall > m.now) m.now = wall;
+        m.pipeline->tick(m.now);
+        m.clock.store(m.now, std::memory_order_release);
+      } else {
+        if (status == capture::ReadStatus::error) {
+          m.error = m.capture->error();
+          m.failed.store(true, std::memory_order_release);
+        }
+        break;
+      }
+      const auto t = std::chrono::steady_clock::now();
+      if (t >= next_report) {
+        next_report = t + std::chrono::seconds(1);
+        m.publish(skipped);
+      }
+    }
+    m.pipeline->finish();
+    m.publish(skipped);
+  } catch (const std::exception& e) {
+    m.error = e.what();
+    m.failed.store(true, std::memory_order_release);
+  }
+  m.ended.store(true, std::memory_order_release);
+}
+
+}  // namespace
+
+FanoutWorkers::FanoutWorkers(const PipelineConfig& config, capture::FanoutCapture captures, SessionSink& sink)
+    : sink_(sink), group_(captures.group) {
+  if (captures.handles.empty()) throw std::invalid_argument("live fanout needs at least one capture handle");
+  const PipelineConfig share = share_of(config, captures.handles.size());
+  for (std::size_t i = 0; i < captures.handles.size(); ++i) {
+    members_.push_back(std::make_unique<Member>(i, std::move(captures.handles[i]), captures.joined_at));
+  }
+  clock_.now = captures.joined_at;
+  try {
+    for (auto& m : members_) {
+      Member& member = *m;
+      member.thread = std::thread([share, this, start = captures.joined_at, &member] {
+        run_live_worker(share, stop_, start, member);
+      });
+    }
+    for (auto& m : members_) {
+      unsigned idle = 0;
+      while (!m->ready.load(std::memory_order_acquire)) {
+        if (m->failed.load(std::memory_order_acquire)) throw std::runtime_error(m->error);
+        back_off(idle);
+      }
+    }
+  } catch (...) {
+    stop_.store(true, std::memory_order_relaxed);
+    for (auto& m : members_) {
+      if (m->thread.joinable()) m->thread.join();
+    }
+    throw;
+  }
+}
+
+FanoutWorkers::~FanoutWorkers() {
+  stop_.store(true, std::memory_order_relaxed);
+  for (auto& m : members_) {
+    if (m->thread.joinable()) m->thread.join();
+  }
+}
+
+bool FanoutWorkers::merge() {
+  bool moved = false;
+  for (auto& m : members_) {
+    // The clock and the end flag first: every record they cover is in the output by then.
+    m->seen_end = m->ended.load(std::memory_order_acquire);
+    m->seen_clock = m->clock.load(std::memory_order_acquire);
+    m->taken.clear();
+    {
+      const std::lock_guard lock(m->mutex);
+      m->taken.swap(m->output);
+    }
+    for (auto& out : m->taken) m->pending.push_back(std::move(out));
+  }
+  constexpr LiveKey kNever{std::numeric_limits<Micros>::max(), std::numeric_limits<std::size_t>::max(),
+                           std::numeric_limits<std::uint64_t>::max()};
+  // The earliest output a worker can still hand over.
+  const auto bound = [&](const Member& m) {
+    if (!m.pending.empty()) return m.pending.front().key;
+    return m.seen_end ? kNever : LiveKey{m.seen_clock, m.index, 0};
+  };
+  for (;;) {
+    Member* first = nullptr;
+    for (auto& m : members_) {
+      if (!m->pending.empty() && (first == nullptr || m->pending.front().key < first->pending.front().key)) {
+        first = m.get();
+      }
+    }
+    if (first == nullptr) break;
+    const LiveKey key = first->pending.front().key;
+    const bool may_come_before = std::any_of(members_.begin(), members_.end(), [&](const auto& m) {
+      return m.get() != first && !(key < bound(*m));
+    });
+    if (may_come_before) break;
+    const LiveOutput out = std::move(first->pending.front());
+    first->pending.pop_front();
+    ++merged_records_;
+    sink_.on_session(*out.record);
+    moved = true;
+  }
+  // Every record made before the least of the workers' clocks is handed on.
+  LiveKey least = kNever;
+  for (const auto& m : members_) least = std::min(least, bound(*m));
+  if (least.time != kNever.time && clock_.advance(least.time)) sink_.on_time(clock_.now);
+  return moved;
+}
+
+void FanoutWorkers::finish() {
+  if (finished_) return;
+  stop_.store(true, std::memory_order_relaxed);
+  unsigned idle = 0;
+  for (;;) {
+    const bool moved = merge();
+    const bool all_done = std::all_of(members_.begin(), members_.end(),
+                                      [](const auto& m) { return m->seen_end && m->pending.empty(); });
+    if (all_done) break;
+    if (moved) {
+      idle = 0;
+    } else {
+      back_off(idle);
+    }
+  }
+  Micros last = clock_.now;
+  for (auto& m : members_) {
+    m->thread.join();
+    last = std::max(last, m->now);
+  }
+  finished_ = true;
+  sink_.on_time(last);  // end of input, as Pipeline::finish
+}
+
+bool FanoutWorkers::failed() const {
+  return std::any_of(members_.begin(), members_.end(),
+                     [](const auto& m) { return m->failed.load(std::memory_order_acquire); });
+}
+
+std::vector<std::string> FanoutWorkers::failures() const {
+  std::vector<std::string> out;
+  for (const auto& m : members_) {
+    if (m->failed.load(std::memory_order_acquire)) out.push_back("worker " + std::to_string(m->index + 1) + ": " + m->error);
+  }
+  return out;
+}
+
+std::vector<LiveWorkerReport> FanoutWorkers::reports() const {
+  std::vector<LiveWorkerReport> out;
+  for (const auto& m : members_) {
+    const std::lock_guard lock(m->mutex);
+    out.push_back(m->report);
+  }
+  return out;
+}
+
+PipelineStats FanoutWorkers::stats() const {
+  PipelineStats total;
+  for (const auto& r : reports()) add_stats(total, r.pipeline);
+  return total;
+}
+
+capture::LiveStats FanoutWorkers::capture_stats() const {
+  capture::LiveStats total;
+  for (const auto& r : reports()) {
+    total.received += r.capture.received;
+    total.dropped += r.capture.dropped;
+    total.interface_dropped += r.capture.interface_dropped;
+  }
+  return total;
+}
+
+std::size_t FanoutWorkers::open_flows() const {
+  std::size_t n = 0;
+  for (const auto& r : reports()) n += r.open_flows;
   return n;
 }
 

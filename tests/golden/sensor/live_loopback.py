@@ -2,8 +2,10 @@
 """Live capture end to end: botwarden-sensor on the loopback interface sees a
 real SMTP dialog (a tiny server and client on 127.0.0.1:2525), drops root to
 `nobody`, and on SIGTERM writes the session and its final stats, exit 0.
-Needs root (or CAP_NET_RAW); exits 77 (skipped) otherwise."""
+Needs root (or CAP_NET_RAW); exits 77 (skipped) otherwise.
+  live_loopback.py --sensor PATH [--expect-log REGEX ...]  (each REGEX must match a line of its log)"""
 import json
+import re
 import os
 import signal
 import socket
@@ -99,6 +101,8 @@ def main():
         check(code == 0, "exit code 0 after SIGTERM (got %d)" % code)
         check("stopped by signal" in text, "the final lines say it stopped by signal")
         check("stats: " in text and "kernel received" in text, "a periodic stats line with pcap_stats")
+        for pattern in [sys.argv[i + 1] for i, a in enumerate(sys.argv) if a == "--expect-log"]:
+            check(re.search(pattern, text, re.M), "a log line matching %r" % pattern)
         check(len(records) == 1, "one session record (got %d)" % len(records))
         if records:
             r = records[0]
