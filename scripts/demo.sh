@@ -111,7 +111,7 @@ N import-leases --format static-csv "$OUT/capture-1/ipv6-delegations.csv"
 
 step "notifier: detections of capture 1 become incidents (docs/INCIDENTS.md)"
 N ingest "$OUT/events-1.jsonl"
-N incidents list | head -n 8
+N incidents list | sed -n 1,8p  # sed reads it all: head would end the writer with SIGPIPE (pipefail)
 echo "..."
 
 step "notices: remediation emails through the SMTP server, ten minutes after capture 1 (docs/NOTICES.md)"
@@ -120,7 +120,7 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do   # [notices] batch_size per round
   echo "$round"
   [[ $round == *"queued 0, sent 0,"* ]] && break
 done
-first=$(find "$OUT/mail" -name '*.eml' | sort | head -n 1)
+first=$(find "$OUT/mail" -name '*.eml' | sort | sed -n 1p)
 [[ -n $first ]] || fail "no notice reached the SMTP server"
 echo "$(find "$OUT/mail" -name '*.eml' | wc -l) notices in $OUT/mail; the first, as the subscriber receives it:"
 $PY - "$first" <<'PY'
