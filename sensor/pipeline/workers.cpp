@@ -2,6 +2,7 @@
 // (workers.hpp).
 #include "sensor/pipeline/workers.hpp"
 
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -9,6 +10,8 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+
+#include "sensor/pipeline/run.hpp"  // FanoutWorkers
 
 namespace botwarden::pipeline {
 
@@ -114,6 +117,23 @@ struct WorkerPool::Slot {
 
 namespace {
 
+// A worker thread has built its Pipeline; throws its failure (the
+// Pipeline's own message) instead.
+//
+// first_alone: the pools let the first worker build its Pipeline alone, and
+// only then start the others (which build theirs in parallel): nDPI 4.2's
+// ndpi_init_detection_module initialises libgcrypt on its first call, and
+// libgcrypt aborts the process when two threads do that at once (3 of 150
+// starts of --workers 2 died with SIGABRT in gcry_check_version).
+template <class Member>
+void wait_until_built(const Member& m) {
+  unsigned idle = 0;
+  while (!m.ready.load(std::memory_order_acquire)) {
+    if (m.failed.load(std::memory_order_acquire)) throw std::runtime_error(m.error);
+    back_off(idle);
+  }
+}
+
 PipelineConfig share_of(PipelineConfig config, std::size_t workers) {
   const std::size_t n = std::max<std::size_t>(workers, 1);
   config.max_flows = (config.max_flows + n - 1) / n;
@@ -169,15 +189,10 @@ WorkerPool::WorkerPool(const PipelineConfig& config, const WorkerOptions& option
       slot.thread = std::thread(run_worker, std::cref(worker_config_), std::ref(slot.ring), std::ref(slot.worker),
                                 std::ref(slot.ready), std::ref(stop_), std::ref(slot.failed), std::ref(slot.error),
                                 std::ref(slot.open_flows));
+      if (&s == &workers_.front()) wait_until_built(slot);  // first_alone
     }
     // Every worker built (or the first failure, with the Pipeline's own message).
-    for (auto& s : workers_) {
-      unsigned idle = 0;
-      while (!s->ready.load(std::memory_order_acquire)) {
-        if (s->failed.load(std::memory_order_acquire)) throw std::runtime_error(s->error);
-        back_off(idle);
-      }
-    }
+    for (auto& s : workers_) wait_until_built(*s);
     merger_ = std::thread([this] { run_merge(); });
   } catch (...) {  // no thread: stop those already running before the members go
     stop_threads();
@@ -482,14 +497,9 @@ FanoutWorkers::FanoutWorkers(const PipelineConfig& config, capture::FanoutCaptur
       member.thread = std::thread([share, this, start = captures.joined_at, &member] {
         run_live_worker(share, stop_, start, member);
       });
+      if (&m == &members_.front()) wait_until_built(member);  // first_alone (libgcrypt's start-up)
     }
-    for (auto& m : members_) {
-      unsigned idle = 0;
-      while (!m->ready.load(std::memory_order_acquire)) {
-        if (m->failed.load(std::memory_order_acquire)) throw std::runtime_error(m->error);
-        back_off(idle);
-      }
-    }
+    for (auto& m : members_) wait_until_built(*m);
   } catch (...) {
     stop_.store(true, std::memory_order_relaxed);
     for (auto& m : members_) {
