@@ -12,6 +12,7 @@ MTA). Checks:
   - every session has one record, complete ("partial": false) with the HELO,
     MAIL FROM and RCPT TO its client sent (matched by source address and port);
   - both workers made records (their final "worker N:" lines);
+  - within each subscriber the live records come in --read's order;
   - the events (detector, subscriber) equal those of an offline --read of
     tcpdump's capture of the same traffic, and are not empty; the session
     records are the same too.
@@ -198,6 +199,19 @@ def inner(args):
                                                   sort_keys=True) for r in records)
         check(canon(offline) == canon(live),
               "the live session records equal --read's of tcpdump's capture (%d vs %d)" % (len(live), len(offline)))
+        # Capture-time order within a subscriber: two records of one subscriber
+        # whose last packets are more than a millisecond apart must come in
+        # --read's (one pipeline's) order (records made within microseconds of
+        # each other by two workers may come out in either order).
+        place = {(r["id.orig_h"], r["id.orig_p"]): i for i, r in enumerate(offline)}
+        misordered = [(a["id.orig_h"], a["id.orig_p"], b["id.orig_p"]) for i, a in enumerate(live) for b in live[i + 1:]
+                      if a["id.orig_h"] == b["id.orig_h"] and b["last_ts"] - a["last_ts"] > 0.001 and
+                      place.get((a["id.orig_h"], a["id.orig_p"]), -1) > place.get((b["id.orig_h"], b["id.orig_p"]), -1)]
+        ordered_pairs = sum(1 for i, a in enumerate(live) for b in live[i + 1:]
+                            if a["id.orig_h"] == b["id.orig_h"] and abs(b["last_ts"] - a["last_ts"]) > 0.001)
+        print("order within subscribers: %d pairs more than 1 ms apart" % ordered_pairs)
+        check(ordered_pairs > 0 and not misordered,
+              "the live log is in capture-time order within each subscriber, as --read's: %s" % misordered)
         pairs = lambda path: sorted({(e["detector"], e["subscriber"]) for e in map(json.loads, open(path))})
         live_pairs, read_pairs = pairs(live_events), pairs(offline_events)
         print("events (detector, subscriber): live %s, --read %s" % (live_pairs, read_pairs))
