@@ -4,6 +4,7 @@
 #include "sensor/classify/ndpi_classifier.hpp"
 
 #include <cstring>
+#include <netinet/in.h>
 #include <stdexcept>
 
 extern "C" {
@@ -51,7 +52,10 @@ void NdpiFlow::decide(NdpiClassifier& classifier, std::uint16_t master, std::uin
 }
 
 void NdpiFlow::packet(NdpiClassifier& classifier, std::span<const std::uint8_t> ip_packet, Micros ts) {
-  if (decided_ || ip_packet.empty() || ip_packet.size() > 0xffff) return;
+  if (decided_ || ip_packet.size() < 20 || ip_packet.size() > 0xffff) return;
+  const unsigned version = ip_packet[0] >> 4;
+  const std::uint8_t protocol = version == 4 ? ip_packet[9] : version == 6 && ip_packet.size() >= 40 ? ip_packet[6] : 0;
+  if (protocol != IPPROTO_TCP) return;
   if (flow_ == nullptr) {
     flow_ = static_cast<ndpi_flow_struct*>(ndpi_flow_malloc(SIZEOF_FLOW_STRUCT));
     if (flow_ == nullptr) {

@@ -132,6 +132,9 @@ constexpr bool is_vlan_type(std::uint16_t type) {
 [[gnu::always_inline]] inline DecodeResult decode_ipv4(ByteReader ip, HeaderView& v) {
   FixedBytes<20> header{nullptr};
   if (!ip.fixed(header)) return DecodeResult::truncated_ipv4;
+  // The version nibble must agree with the encapsulation that said IPv4
+  // (nDPI and any other reader of ip_packet go by the nibble).
+  if ((header.u8<0>() & 0xf0) != 0x40) return DecodeResult::bad_ip_version;
   const std::size_t header_len = std::size_t{static_cast<std::uint8_t>(header.u8<0>() & 0x0f)} * 4;
   const std::size_t total_len = header.be16<2>();
   if (header_len < 20 || total_len < header_len) return DecodeResult::bad_ipv4_header;
@@ -151,6 +154,7 @@ constexpr bool is_vlan_type(std::uint16_t type) {
 [[gnu::always_inline]] inline DecodeResult decode_ipv6(ByteReader ip, HeaderView& v) {
   FixedBytes<40> header{nullptr};
   if (!ip.fixed(header)) return DecodeResult::truncated_ipv6;
+  if ((header.u8<0>() & 0xf0) != 0x60) return DecodeResult::bad_ip_version;
   const std::size_t total_len = 40 + std::size_t{header.be16<4>()};
   if (!ip.has(total_len)) return DecodeResult::truncated_ipv6;
   ip = ip.first(total_len);

@@ -198,6 +198,21 @@ TEST_CASE("what is not TCP is named") {
   CHECK(decode_bytes(1, ethernet(0x8864, pppoe_lcp), v) == DecodeResult::pppoe_not_ip);
 }
 
+TEST_CASE("an IP header whose version nibble contradicts the encapsulation is refused") {
+  // Ethernet (and PPP, SLL) name the IP version; nDPI reads the nibble. A
+  // frame saying IPv4 with a version-6 header (or the reverse) must not reach
+  // the flow table, or the two would disagree about the same packet.
+  PacketView v;
+  Bytes six_in_four = kIpv4;
+  six_in_four[0] = 0x65;
+  CHECK(decode_bytes(1, ethernet(0x0800, six_in_four), v) == DecodeResult::bad_ip_version);
+  Bytes four_in_six = kIpv6;
+  four_in_six[0] = 0x45;
+  CHECK(decode_bytes(1, ethernet(0x86dd, four_in_six), v) == DecodeResult::bad_ip_version);
+  CHECK(decode_bytes(1, ethernet(0x0800, kIpv4), v) == DecodeResult::tcp);
+  CHECK(decode_bytes(1, ethernet(0x86dd, kIpv6), v) == DecodeResult::tcp);
+}
+
 TEST_CASE("every decode result has a name") {
   for (std::size_t i = 0; i < decode::kDecodeResultCount; ++i) {
     CAPTURE(i);
