@@ -60,7 +60,7 @@ int run_ingest(Notifier& n, const std::string& path) {
     std::cerr << "botwarden-notifier: " << path << ": cannot open file\n";
     return kFailed;
   }
-  const auto counts = n.ingester.ingest_jsonl(in, ingest::system_now(), [&](std::size_t line, const auto& r) {
+  const auto counts = n.ingester.ingest_jsonl(in, wall_clock_now(), [&](std::size_t line, const auto& r) {
     if (r.status == ingest::EventStatus::rejected) std::cerr << path << ":" << line << ": " << r.reason << "\n";
   });
   std::cout << "accepted " << counts.accepted << ", duplicate " << counts.duplicate << ", rejected "
@@ -131,7 +131,7 @@ int run_show(Notifier& n, store::IncidentId id, bool as_json) {
 int run_action(Notifier& n, incident::Action action, store::IncidentId id, const std::string& operator_name,
                const std::string& reason) {
   const auto result =
-      n.incidents.apply(id, action, {operator_name, incident::ActorKind::operator_}, reason, ingest::system_now());
+      n.incidents.apply(id, action, {operator_name, incident::ActorKind::operator_}, reason, wall_clock_now());
   if (!result.applied) {
     std::cerr << "botwarden-notifier: incident " << id << ": " << result.reason << "\n";
     return kFailed;
@@ -153,7 +153,7 @@ int run_tick(Notifier& n, Micros now) {
 // Time-based transitions and evidence retention, every tick_interval_seconds.
 void tick_once(Notifier& n) {
   try {
-    const auto now = ingest::system_now();
+    const auto now = wall_clock_now();
     const auto moved = n.incidents.tick(now);
     const auto purged = n.store.purge_evidence_before(now - n.config.retention_days * kDay);
     if (moved.total() || purged.events_purged) {
@@ -171,7 +171,7 @@ int run_serve(Notifier& n, const ConfigFile& file) {
   if (sensors.empty()) spdlog::warn("no [[notifier.sensors]]: POST /api/v1/events will answer 401");
   const auto body_limit = static_cast<std::size_t>(n.config.body_limit_bytes);
   ingest::EventsApi events(n.ingester, sensors, {body_limit, static_cast<std::size_t>(n.config.max_events_per_batch)},
-                           ingest::system_now);
+                           wall_clock_now);
   web::Router router;
   // The web pages: walled-garden notice (fallback), cleanup link, console, ops API, /metrics,
   // the metrics report (/console/report, /api/v1/report, botwarden_report_* gauges).
@@ -186,20 +186,20 @@ int run_serve(Notifier& n, const ConfigFile& file) {
                                                           report_config.metrics_cache_seconds * kMicrosPerSecond);
   }
   const auto pages = web::register_pages(
-      router, {n.store, n.incidents, web::load_pages_config(file), ingest::system_now, server_metrics,
+      router, {n.store, n.incidents, web::load_pages_config(file), wall_clock_now, server_metrics,
                [&events] {
                  const auto t = events.totals();
                  return web::IngestTotals{t.accepted,          t.duplicate,         t.rejected,
                                           t.batches_unauthorized, t.batches_malformed, t.batches_too_large,
                                           t.batches_store_failure};
                },
-               std::make_shared<web::ReportPage>(open_report_source, report_config.zone, ingest::system_now),
+               std::make_shared<web::ReportPage>(open_report_source, report_config.zone, wall_clock_now),
                report_gauges});
   router.add(
       web::Verb::post, "/api/v1/events",
       [&events](const web::Request& request, const web::RequestContext&) { return events.handle_events_post(request); },
       {.body_limit = body_limit});
-  enforce::WalledGardenApi walled_garden(n.store, enforce::load_enforce_config(file), ingest::system_now);
+  enforce::WalledGardenApi walled_garden(n.store, enforce::load_enforce_config(file), wall_clock_now);
   router.add(web::Verb::get, "/api/v1/walled-garden",
              [&walled_garden](const web::Request& q, const web::RequestContext& c) { return walled_garden.handle_get(q, c); });
   notices::OutboxService outbox(n.store, n.incidents, file);  // [notices]: thread when enabled
@@ -366,7 +366,7 @@ int main(int argc, char** argv) {
       std::cout << "backup written to " << backup_file << "\n";
       return kOk;
     }
-    if (tick_cmd->parsed()) return run_tick(n, now.value_or(ingest::system_now()));
+    if (tick_cmd->parsed()) return run_tick(n, now.value_or(wall_clock_now()));
     if (notices_cmd->command->parsed())
       return notices::run_notices_command(*notices_cmd, n.store, n.incidents, *file, std::cout, std::cerr);
     if (enforce_cmd->command->parsed()) return enforce::run_enforce_command(*enforce_cmd, n.store, *file, std::cout, std::cerr);

@@ -13,11 +13,6 @@ namespace {
 
 constexpr int kOk = 0, kFailed = 1, kUsage = 2;
 
-Micros wall_clock() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 std::unique_ptr<EnforceCommand> add_enforce_command(CLI::App& app) {
@@ -37,7 +32,7 @@ int run_enforce_command(const EnforceCommand& command, store::Store& store, cons
     err << "botwarden-notifier: " << e.what() << "\n";
     return kUsage;
   }
-  const auto walled = collect_walled(store, wall_clock());
+  const auto walled = collect_walled(store, wall_clock_now());
   if (command.print) {
     out << render_nft_ruleset(config, walled);
     return kOk;

@@ -180,8 +180,7 @@ void Enforcer::run(store::Store& store, const std::atomic<bool>& stop) {
   const auto poll = std::chrono::duration<double>(config_.poll_seconds);
   while (!stop.load()) {
     try {
-      const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                           std::chrono::system_clock::now().time_since_epoch()).count();
+      const auto now = wall_clock_now();
       const auto walled = collect_walled(store, now);
       const auto r = sync(walled);
       if (r.changed && r.applied) spdlog::info("walled garden applied: {} subscribers", walled.size());

@@ -12,10 +12,6 @@ namespace botwarden::ingest {
 
 namespace http = boost::beast::http;
 
-Micros system_now() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 namespace {
 Response json_response(const Request& request, http::status status, const nlohmann::json& body) {

@@ -66,7 +66,4 @@ class EventsApi {
   std::function<Micros()> clock_;
 };
 
-// Microseconds since the epoch from the system clock.
-Micros system_now();
-
 }  // namespace botwarden::ingest

@@ -13,11 +13,6 @@ namespace {
 
 constexpr int kOk = 0, kUsage = 2;  // store and network errors throw: main exits 1
 
-Micros wall_clock() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 std::unique_ptr<NoticesCommand> add_notices_command(CLI::App& app) {
@@ -48,7 +43,7 @@ int run_notices_command(const NoticesCommand& command, store::Store& store, inci
     }
     return kOk;
   }
-  Micros now = wall_clock();
+  Micros now = wall_clock_now();
   if (!command.now.empty()) {
     const auto parsed = parse_rfc3339(command.now);
     if (!parsed) {

@@ -223,8 +223,7 @@ void run_outbox_loop(Outbox& outbox, const SmtpSender& sender, double poll_secon
   std::condition_variable_any wake;
   while (!stop.stop_requested()) {
     try {
-      const Micros now = std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
+      const Micros now = wall_clock_now();
       const auto round = run_outbox_round(outbox, sender, now, on_sent);
       if (round.plan.queued || round.run.sent || round.run.failed || round.run.retried)
         spdlog::info("outbox: {} queued, {} sent, {} to retry, {} failed", round.plan.queued, round.run.sent,

@@ -16,10 +16,6 @@ namespace botwarden::report {
 namespace {
 constexpr int kOk = 0, kFailed = 1, kUsage = 2;
 
-Micros system_now() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 }  // namespace
 
 std::unique_ptr<ReportCommand> add_report_command(CLI::App& app) {
@@ -39,7 +35,7 @@ int run_report_command(const ReportCommand& c, const std::string& config_path, c
                        std::ostream& out, std::ostream& err) {
   ReportConfig config;
   Period period;
-  const Micros now = system_now();
+  const Micros now = wall_clock_now();
   try {
     config = load_report_config(ConfigFile::load(config_path));
     period = make_period(c.from, c.to, parse_period_length(c.period), config.zone, now);

@@ -363,9 +363,7 @@ FanoutCapture open_fanout(const LiveOptions& options, std::size_t count, std::st
     }
     fanout.handles.push_back(std::move(handle));
   }
-  timespec now{};
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  fanout.joined_at = static_cast<Micros>(now.tv_sec) * kMicrosPerSecond + now.tv_nsec / 1000;
+  fanout.joined_at = wall_clock_now();
   return fanout;
 }
 

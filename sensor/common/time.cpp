@@ -7,6 +7,11 @@
 
 namespace botwarden {
 
+Micros wall_clock_now() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 namespace {
 // Howard Hinnant's days_from_civil, exact for the proleptic Gregorian calendar.
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {

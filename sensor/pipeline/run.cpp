@@ -4,7 +4,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <ctime>
 #include <thread>
 #include <spdlog/spdlog.h>
 
@@ -43,6 +42,21 @@ void install_stop_handlers() {
 bool stop_requested() { return g_stop != 0; }
 
 namespace {
+
+// The periodic line of a live capture (every stats_interval_seconds).
+void log_live_stats(const PipelineStats& s, std::size_t open_flows, const capture::LiveStats& ls,
+                    const RunOptions& options, std::uint64_t& packets_at_last) {
+  spdlog::info("stats: {} packets ({}/s), {} SMTP flows open, {} records; kernel received {}, dropped {}, interface dropped {}",
+               s.packets, (s.packets - packets_at_last) / static_cast<std::uint64_t>(options.stats_interval_seconds),
+               open_flows, s.records, ls.received, ls.dropped, ls.interface_dropped);
+  packets_at_last = s.packets;
+}
+
+// The kernel's totals when a live capture ends.
+void log_capture_totals(const capture::LiveStats& ls) {
+  spdlog::info("capture: kernel received {}, dropped {}, interface dropped {}", ls.received, ls.dropped,
+               ls.interface_dropped);
+}
 
 template <class Packets>
 RunResult offline_loop(capture::OfflineReader& reader, Packets& pipeline, const RunOptions& options) {
@@ -93,9 +107,7 @@ RunResult live_loop(capture::LiveCapture& capture, Packets& pipeline, const RunO
       pipeline.packet(p.ts, p.link_type, p.data);
     } else if (status == capture::ReadStatus::timeout) {
       // No traffic: let idle flows and detector windows expire on the wall clock.
-      timespec ts{};
-      clock_gettime(CLOCK_REALTIME, &ts);
-      pipeline.tick(static_cast<Micros>(ts.tv_sec) * kMicrosPerSecond + ts.tv_nsec / 1000);
+      pipeline.tick(wall_clock_now());
     } else if (status == capture::ReadStatus::error) {
       result.errors.push_back(capture.error());
       break;
@@ -104,18 +116,11 @@ RunResult live_loop(capture::LiveCapture& capture, Packets& pipeline, const RunO
     }
     if (options.stats_interval_seconds > 0 && std::chrono::steady_clock::now() >= next_stats) {
       next_stats += interval;
-      const auto ls = capture.stats();
-      const auto& s = pipeline.stats();
-      spdlog::info("stats: {} packets ({}/s), {} SMTP flows open, {} records; kernel received {}, dropped {}, interface dropped {}",
-                   s.packets, (s.packets - packets_at_last) / static_cast<std::uint64_t>(options.stats_interval_seconds),
-                   pipeline.open_flows(), s.records, ls.received, ls.dropped, ls.interface_dropped);
-      packets_at_last = s.packets;
+      log_live_stats(pipeline.stats(), pipeline.open_flows(), capture.stats(), options, packets_at_last);
     }
   }
   result.interrupted = stop_requested();
-  const auto ls = capture.stats();
-  spdlog::info("capture: kernel received {}, dropped {}, interface dropped {}", ls.received, ls.dropped,
-               ls.interface_dropped);
+  log_capture_totals(capture.stats());
   pipeline.finish();
   return result;
 }
@@ -151,12 +156,7 @@ RunResult run_live(FanoutWorkers& workers, const RunOptions& options) {
     }
     if (options.stats_interval_seconds > 0 && std::chrono::steady_clock::now() >= next_stats) {
       next_stats += interval;
-      const auto ls = workers.capture_stats();
-      const auto s = workers.stats();
-      spdlog::info("stats: {} packets ({}/s), {} SMTP flows open, {} records; kernel received {}, dropped {}, interface dropped {}",
-                   s.packets, (s.packets - packets_at_last) / static_cast<std::uint64_t>(options.stats_interval_seconds),
-                   workers.open_flows(), s.records, ls.received, ls.dropped, ls.interface_dropped);
-      packets_at_last = s.packets;
+      log_live_stats(workers.stats(), workers.open_flows(), workers.capture_stats(), options, packets_at_last);
     }
   }
   result.interrupted = stop_requested();
@@ -170,9 +170,7 @@ RunResult run_live(FanoutWorkers& workers, const RunOptions& options) {
                  i + 1, r.pipeline.packets, r.pipeline.smtp_packets, r.pipeline.records, r.capture.received,
                  r.capture.dropped, r.capture.interface_dropped, r.skipped);
   }
-  const auto ls = workers.capture_stats();
-  spdlog::info("capture: kernel received {}, dropped {}, interface dropped {}", ls.received, ls.dropped,
-               ls.interface_dropped);
+  log_capture_totals(workers.capture_stats());
   return result;
 }
 

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <ctime>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -377,11 +376,6 @@ struct LiveOutput {
   std::unique_ptr<smtp::SessionRecord> record;
 };
 
-Micros wall_clock() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<Micros>(ts.tv_sec) * kMicrosPerSecond + ts.tv_nsec / 1000;
-}
 
 }  // namespace
 
@@ -455,7 +449,7 @@ void run_live_worker(const PipelineConfig& config, std::atomic<bool>& stop, Micr
         since_check = 0;
       } else if (status == capture::ReadStatus::timeout) {
         // No traffic: idle flows expire on the wall clock, and the merge moves on.
-        const Micros wall = wall_clock();
+        const Micros wall = wall_clock_now();
         if (wall > m.now) m.now = wall;
         m.pipeline->tick(m.now);
         m.clock.store(m.now, std::memory_order_release);

@@ -41,11 +41,6 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-Micros now_micros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 IpAddress to_ip(const asio::ip::address& a) {
   if (a.is_v4()) return IpAddress::v4(a.to_v4().to_uint());
   const auto v6 = a.to_v6();
@@ -233,7 +228,7 @@ struct Server::Impl {
     add_security_headers(response);
     tcp_layer.expires_after(std::chrono::seconds(config.write_timeout_seconds));
     co_await bhttp::async_write(stream, response, kAwait);
-    metrics->request_done(static_cast<unsigned>(status), now_micros() - started);
+    metrics->request_done(static_cast<unsigned>(status), wall_clock_now() - started);
     spdlog::info("{} - \"-\" {} rejected", peer.to_string(), static_cast<unsigned>(status));
   }
 
@@ -249,7 +244,7 @@ struct Server::Impl {
       tcp_layer.expires_after(std::chrono::seconds(config.read_timeout_seconds));  // slow or idle clients
       auto [ec, bytes] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
       self.idle = false;
-      const Micros started = now_micros();
+      const Micros started = wall_clock_now();
       if (ec) {
         const bool partial = parser.got_some();
         if (ec == bhttp::error::header_limit) {
@@ -334,7 +329,7 @@ struct Server::Impl {
       } else {
         std::tie(wec, std::ignore) = co_await bhttp::async_write(stream, response, kAwait);
       }
-      const Micros latency = now_micros() - started;
+      const Micros latency = wall_clock_now() - started;
       metrics->request_done(status, latency);
       spdlog::info("{} {} \"{} {}\" {} {} {:.3f}ms id={}{}", context.client.to_string(), is_tls ? "https" : "http",
                    loggable(request.method_string()), loggable(request.target()), status, body_bytes,

@@ -20,11 +20,6 @@ using namespace botwarden;
 
 namespace {
 
-Micros now_micros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Every address gets a lease of the account and a detection event; the
 // detections continue past walled_garden_after_hours after the notice.
 int wall(const std::string& db_path, const std::string& account, const std::vector<std::string>& addresses) {
@@ -35,7 +30,7 @@ int wall(const std::string& db_path, const std::string& account, const std::vect
   db.upsert_account(a);
   incident::IncidentManager manager(db, incident::Policy{});
   const Micros hour = 3600 * kMicrosPerSecond;
-  const Micros t0 = now_micros() - 100 * hour;
+  const Micros t0 = wall_clock_now() - 100 * hour;
   store::IncidentId id = 0;
   int n = 0;
   for (const Micros t : {t0, t0 + 80 * hour}) {
@@ -77,7 +72,7 @@ int release(const std::string& db_path, const std::string& account) {
     return 1;
   }
   const auto result = manager.apply(r->id, incident::Action::operator_release,
-                                    {"e2e-operator", incident::ActorKind::operator_}, "cleaned up", now_micros());
+                                    {"e2e-operator", incident::ActorKind::operator_}, "cleaned up", wall_clock_now());
   std::cout << "incident " << r->id << " " << incident::to_string(result.to) << "\n";
   return result.applied ? 0 : 1;
 }
@@ -93,7 +88,7 @@ int main(int argc, char** argv) {
       store::SqliteStore db(args[1]);
       enforce::Enforcer enforcer(enforce::load_enforce_config(ConfigFile::load(args[2])));
       if (args[0] == "apply") {
-        const auto r = enforcer.sync_from(db, now_micros());
+        const auto r = enforcer.sync_from(db, wall_clock_now());
         std::cout << (r.applied ? "applied" : "not applied: " + r.error) << "\n";
         return r.applied ? 0 : 1;
       }
