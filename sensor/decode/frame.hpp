@@ -60,10 +60,8 @@ namespace tcp_flag {
 inline constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10;
 }
 
-// What the decoder found. Spans point into the caller's frame buffer.
-struct PacketView {
-  IpAddress src;
-  IpAddress dst;
+// What the decoder found past the addresses. Spans point into the caller's frame buffer.
+struct TransportView {
   std::uint16_t src_port = 0;
   std::uint16_t dst_port = 0;
   std::uint32_t seq = 0;
@@ -74,21 +72,19 @@ struct PacketView {
   std::span<const std::uint8_t> payload;    // TCP payload
 };
 
+// What the decoder found, with the addresses copied out.
+struct PacketView : TransportView {
+  IpAddress src;
+  IpAddress dst;
+};
+
 // The same without copying the addresses: they stay where they are in the
 // frame. The hot path decides from these bytes whether a packet can matter
 // (subscriber? SMTP candidate?) and builds a PacketView only when it does.
-struct HeaderView {
+struct HeaderView : TransportView {
   const std::uint8_t* src_address = nullptr;  // 4 (IPv4) or 16 (IPv6) bytes inside the frame
   const std::uint8_t* dst_address = nullptr;  // null until the IP header was found whole
   bool ipv6 = false;
-  std::uint16_t src_port = 0;
-  std::uint16_t dst_port = 0;
-  std::uint32_t seq = 0;
-  std::uint32_t ack = 0;
-  std::uint8_t flags = 0;
-  std::uint8_t ip_protocol = 0;
-  std::span<const std::uint8_t> ip_packet;
-  std::span<const std::uint8_t> payload;
 };
 
 // The hot part of the decoder, inline so that the pipeline's per-packet
@@ -263,18 +259,11 @@ DecodeResult decode_headers_general(int link_type, std::span<const std::uint8_t>
 // The PacketView of a HeaderView (addresses copied; fields the decoder did not reach stay default).
 inline PacketView to_packet_view(const HeaderView& h) {
   PacketView v;
+  static_cast<TransportView&>(v) = h;
   if (h.src_address != nullptr) {
     v.src = h.ipv6 ? IpAddress::v6_bytes(h.src_address) : IpAddress::v4_bytes(h.src_address);
     v.dst = h.ipv6 ? IpAddress::v6_bytes(h.dst_address) : IpAddress::v4_bytes(h.dst_address);
   }
-  v.src_port = h.src_port;
-  v.dst_port = h.dst_port;
-  v.seq = h.seq;
-  v.ack = h.ack;
-  v.flags = h.flags;
-  v.ip_protocol = h.ip_protocol;
-  v.ip_packet = h.ip_packet;
-  v.payload = h.payload;
   return v;
 }
 
