@@ -72,6 +72,32 @@ void SnowshoeCorrelator::prune(Cluster& c, Micros now) const {
   }
 }
 
+void SnowshoeCorrelator::Server::note(const Sender& sender) {
+  const auto it = std::find_if(senders.begin(), senders.end(),
+                               [&](const Sender& x) { return x.subscriber == sender.subscriber; });
+  if (it != senders.end()) {
+    it->last = std::max(it->last, sender.last);
+    if (sender.fingerprint != 0) it->fingerprint = sender.fingerprint;
+  } else if (senders.size() < kMaxSendersPerServer) {
+    senders.push_back(sender);
+  } else {
+    popular = true;
+  }
+}
+
+bool SnowshoeCorrelator::Server::note(const Refused& r) {
+  const auto it = std::find_if(refused.begin(), refused.end(),
+                               [&](const Refused& x) { return x.subscriber == r.subscriber; });
+  if (it != refused.end()) {
+    it->last = std::max(it->last, r.last);
+  } else if (refused.size() < kMaxRefusedPerServer) {
+    refused.push_back(r);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void SnowshoeCorrelator::add_server(Cluster& c, std::uint64_t key) const {
   if (std::find(c.servers.begin(), c.servers.end(), key) == c.servers.end() && c.servers.size() < kMaxServersPerCluster) {
     c.servers.push_back(key);
@@ -123,16 +149,7 @@ ClusterView SnowshoeCorrelator::observe(const SenderSummary& s, const MayJoin& m
   {
     auto& server = servers_[key];
     server.last = std::max(server.last, s.ts);
-    const std::uint64_t who = behaviour::name_hash(s.subscriber);
-    auto it = std::find_if(server.senders.begin(), server.senders.end(), [&](const Sender& x) { return x.subscriber == who; });
-    if (it != server.senders.end()) {
-      it->last = std::max(it->last, s.ts);
-      if (fp != 0) it->fingerprint = fp;
-    } else if (server.senders.size() < kMaxSendersPerServer) {
-      server.senders.push_back(Sender{who, fp, s.ts});
-    } else {
-      server.popular = true;
-    }
+    server.note(Sender{behaviour::name_hash(s.subscriber), fp, s.ts});
   }
   enforce_server_cap();
   if (fp == 0) return view;
@@ -193,13 +210,7 @@ std::vector<ClusterView> SnowshoeCorrelator::observe_refusal(const RefusalSummar
   {
     auto& server = servers_[key];
     server.last = std::max(server.last, r.ts);
-    auto it = std::find_if(server.refused.begin(), server.refused.end(),
-                           [&](const Refused& x) { return x.subscriber == r.subscriber; });
-    if (it != server.refused.end()) {
-      it->last = std::max(it->last, r.ts);
-    } else if (server.refused.size() < kMaxRefusedPerServer) {
-      server.refused.push_back(Refused{r.subscriber, r.ts});
-    } else {
+    if (!server.note(Refused{r.subscriber, r.ts})) {  // full: the newest takes the oldest one's place
       *std::min_element(server.refused.begin(), server.refused.end(),
                         [](const Refused& a, const Refused& b) { return a.last < b.last; }) = Refused{r.subscriber, r.ts};
     }
@@ -255,39 +266,15 @@ void SnowshoeCorrelator::merge(const SnowshoeCorrelator& other) {
       mine.joined.erase(member);
     }
     mine.announced.insert(theirs.announced.begin(), theirs.announced.end());
-    for (const auto server : theirs.servers) {
-      if (std::find(mine.servers.begin(), mine.servers.end(), server) == mine.servers.end() &&
-          mine.servers.size() < kMaxServersPerCluster) {
-        mine.servers.push_back(server);
-      }
-    }
+    for (const auto server : theirs.servers) add_server(mine, server);
     mine.last = std::max(mine.last, theirs.last);
   }
   for (const auto& [key, theirs] : other.servers_) {
     auto& mine = servers_[key];
     mine.popular = mine.popular || theirs.popular;
     mine.last = std::max(mine.last, theirs.last);
-    for (const auto& sender : theirs.senders) {
-      auto it = std::find_if(mine.senders.begin(), mine.senders.end(),
-                             [&](const Sender& x) { return x.subscriber == sender.subscriber; });
-      if (it != mine.senders.end()) {
-        it->last = std::max(it->last, sender.last);
-        if (sender.fingerprint != 0) it->fingerprint = sender.fingerprint;
-      } else if (mine.senders.size() < kMaxSendersPerServer) {
-        mine.senders.push_back(sender);
-      } else {
-        mine.popular = true;
-      }
-    }
-    for (const auto& refused : theirs.refused) {
-      auto it = std::find_if(mine.refused.begin(), mine.refused.end(),
-                             [&](const Refused& x) { return x.subscriber == refused.subscriber; });
-      if (it != mine.refused.end()) {
-        it->last = std::max(it->last, refused.last);
-      } else if (mine.refused.size() < kMaxRefusedPerServer) {
-        mine.refused.push_back(refused);
-      }
-    }
+    for (const auto& sender : theirs.senders) mine.note(sender);
+    for (const auto& refused : theirs.refused) mine.note(refused);  // a full list keeps its own
   }
   for (const auto& [who, theirs] : other.subscribers_) {
     auto& mine = subscribers_[who];

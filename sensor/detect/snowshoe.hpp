@@ -111,6 +111,11 @@ class SnowshoeCorrelator {
     std::vector<Refused> refused; // distinct subscribers refused before a transaction
     bool popular = false;         // more distinct senders than kept: not distinctive
     Micros last = 0;
+    // Adds or refreshes a sender (a newer fingerprint replaces the old one);
+    // past kMaxSendersPerServer distinct senders the server is popular.
+    void note(const Sender& sender);
+    // Adds or refreshes a refused subscriber; false when the list is full.
+    bool note(const Refused& refused);
   };
   struct SubscriberNote {
     std::uint64_t fingerprint = 0;  // last one it sent with; 0: none
