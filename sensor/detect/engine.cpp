@@ -300,6 +300,14 @@ std::string Engine::sender_domain(const smtp::SessionRecord& r) const {
   return registrable.empty() ? domain : registrable;
 }
 
+namespace {
+// A port-25 delivery refused for a blocklist listing before any transaction
+// (at the banner, RFC 5321 §3.1 554, or at HELO): no sender to fingerprint.
+bool refused_before_transaction(const smtp::SessionRecord& r, bool blocklisted) {
+  return blocklisted && r.path == smtp::Path::direct && r.resp_p == 25 && r.trans_depth == 0 && r.mailfrom.empty();
+}
+}  // namespace
+
 void Engine::announce(const ClusterView& view, Micros at) {
   const auto flag = [&](const std::string& member) {
     const auto member_key = behaviour::SubscriberKey::parse(member);
@@ -317,7 +325,7 @@ void Engine::announce(const ClusterView& view, Micros at) {
 }
 
 void Engine::correlate(const behaviour::SubscriberKey& key, const smtp::SessionRecord& r, bool blocklisted,
-                       Micros at) {
+                       const std::string& sender, Micros at) {
   if (!config_.snowshoe.enabled || r.path != smtp::Path::direct) return;
   // A subscriber that never got past the banner joins a cluster by a target
   // server only with at least two sessions, every one refused for a listing
@@ -333,13 +341,12 @@ void Engine::correlate(const behaviour::SubscriberKey& key, const smtp::SessionR
   // Refused for a blocklist listing before any transaction (at the banner,
   // RFC 5321 §3.1 554, or at HELO): no fingerprint, but the server it tried
   // may be a campaign's target.
-  if (r.trans_depth == 0 && r.mailfrom.empty() && r.resp_p == 25 && blocklisted) {
+  if (refused_before_transaction(r, blocklisted)) {
     for (const auto& view : snowshoe_.observe_refusal({key.to_string(), at, r.resp_h}, may_join)) announce(view, at);
     return;
   }
   std::string fingerprint;
   if (r.trans_depth > 0) {
-    const std::string sender = sender_domain(r);
     // A host naming itself in its sender's domain is its own fingerprint
     // (branch offices of one company share a domain, not a campaign).
     if (!sender.empty() && (r.helo.empty() || classifier_.registrable_domain(r.helo) != sender)) {
@@ -379,7 +386,7 @@ void Engine::on_session(const smtp::SessionRecord& r) {
       if (classes.has(static_cast<HeloClass>(c))) ++counts[c];
     }
   }
-  if (blocklisted && r.path == smtp::Path::direct && r.resp_p == 25 && r.trans_depth == 0 && r.mailfrom.empty()) {
+  if (refused_before_transaction(r, blocklisted)) {
     auto& refused = s.suspect().refused_before_transaction;
     if (refused < std::numeric_limits<std::uint32_t>::max()) ++refused;
   }
@@ -399,7 +406,7 @@ void Engine::on_session(const smtp::SessionRecord& r) {
     }
   }
   table_.adjust_heap(heap_before, s.heap_bytes());
-  correlate(key, r, blocklisted, at);
+  correlate(key, r, blocklisted, sender, at);
   table_.evict_over_budget(heap_budget_);
 }
 

@@ -126,7 +126,9 @@ class Engine {
   bool is_blocklist_refusal(const smtp::SessionRecord& r) const;
   void update_test(SubscriberState& s, const SessionEvidence& e, Micros at);
   void maybe_report(const behaviour::SubscriberKey& key, SubscriberState& s, events::Detector d, Micros at);
-  void correlate(const behaviour::SubscriberKey& key, const smtp::SessionRecord& r, bool blocklisted, Micros at);
+  // `sender`: sender_domain(r), as on_session computed it.
+  void correlate(const behaviour::SubscriberKey& key, const smtp::SessionRecord& r, bool blocklisted,
+                 const std::string& sender, Micros at);
   void announce(const ClusterView& view, Micros at);
   std::string sender_domain(const smtp::SessionRecord& r) const;
   events::DetectionEvent make_event(const behaviour::SubscriberKey& key, SubscriberState& s, events::Detector d,

@@ -81,31 +81,59 @@ bool valid_ldh_name(std::string_view name) {
 
 int bigram_index(char c) { return c - 'a'; }
 
+// Letter bigram log-probabilities (x100) of letters-only tokens, each with
+// its boundaries: the sum, how many bigrams, how many rare (below 0.15 %).
+struct BigramScore {
+  int sum = 0;
+  int bigrams = 0;
+  int rare = 0;
+  void add(std::string_view letters) {
+    int prev = 26;  // boundary
+    for (const char c : letters) {
+      note(kBigramLogProb[prev][bigram_index(c)]);
+      prev = bigram_index(c);
+    }
+    note(kBigramLogProb[prev][26]);
+  }
+  double average() const { return static_cast<double>(sum) / (100.0 * bigrams); }
+
+ private:
+  void note(int lp) {
+    sum += lp;
+    ++bigrams;
+    if (lp < -650) ++rare;
+  }
+};
+
+// Calls f(run) for each maximal run of letters in a token of letters and digits.
+template <class F>
+void for_each_letter_run(std::string_view token, F&& f) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= token.size(); ++i) {
+    if (i < token.size() && !is_digit(token[i])) continue;
+    if (i > start) f(token.substr(start, i - start));
+    start = i + 1;
+  }
+}
+
 // Letters-only token: average ln P(next|prev) over the token with its
 // boundaries, and how many of its bigrams are rare (below 0.15 %).
 // Calibrated on real names (places, companies, people of many countries):
 // none of them flags; about 65 % of uniformly random 6-12 letter strings do.
 bool random_letters(std::string_view token) {
   if (token.size() < 6) return false;
-  int sum = 0;
-  int rare = 0;
+  BigramScore score;
+  score.add(token);
   int run = 0;
   int longest_run = 0;
-  int prev = 26;
   for (char c : token) {
-    const int i = bigram_index(c);
-    const int lp = kBigramLogProb[prev][i];
-    sum += lp;
-    if (lp < -650) ++rare;
     const bool vowel = c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
     run = vowel ? 0 : run + 1;
     longest_run = std::max(longest_run, run);
-    prev = i;
   }
-  sum += kBigramLogProb[prev][26];
-  if (kBigramLogProb[prev][26] < -650) ++rare;
-  const int n = static_cast<int>(token.size()) + 1;
-  const double average = static_cast<double>(sum) / (100.0 * n);
+  const int rare = score.rare;
+  const int n = score.bigrams;
+  const double average = score.average();
   return (rare >= 2 && rare * 5 >= n) || (rare >= 2 && average < -3.8 && longest_run >= 4) ||
          (rare >= 1 && average < -3.6 && longest_run >= 5) || average < -4.4;
 }
@@ -128,22 +156,9 @@ bool os_default_name(std::string_view name) {
       return false;
     }
     // Each run of letters with its boundaries, as random_letters scores a token.
-    int sum = 0;
-    int bigrams = 0;
-    int prev = 26;  // boundary
-    for (std::size_t i = 0; i <= part.size(); ++i) {
-      const bool letter = i < part.size() && !is_digit(part[i]);
-      if (letter) {
-        sum += kBigramLogProb[prev][bigram_index(part[i])];
-        ++bigrams;
-        prev = bigram_index(part[i]);
-      } else if (prev != 26) {
-        sum += kBigramLogProb[prev][26];
-        ++bigrams;
-        prev = 26;
-      }
-    }
-    return bigrams == 0 || static_cast<double>(sum) / (100.0 * bigrams) < -3.0;
+    BigramScore score;
+    for_each_letter_run(part, [&](std::string_view run) { score.add(run); });
+    return score.bigrams == 0 || score.average() < -3.0;
   }
   return false;
 }
@@ -243,12 +258,9 @@ bool HeloClassifier::looks_random(std::string_view host) const {
       // A machine-made token with few digits ("LMQFRGXF4VM", the random part of a
       // Windows default name): its runs of letters judged like letters-only tokens.
       if (has_digit && has_alpha) {
-        std::size_t start = 0;
-        for (std::size_t i = 0; i <= token.size(); ++i) {
-          if (i < token.size() && !is_digit(token[i])) continue;
-          if (i > start && random_letters(token.substr(start, i - start))) return true;
-          start = i + 1;
-        }
+        bool random = false;
+        for_each_letter_run(token, [&](std::string_view run) { random = random || random_letters(run); });
+        if (random) return true;
       }
     }
   }
