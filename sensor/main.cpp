@@ -150,12 +150,10 @@ int main(int argc, char** argv) {
                                                                       std::move(handles), sinks);
       }
     }
-    if (fanout) {
-      // The workers read their own handles.
-    } else if (cfg.workers > 1) {
+    if (!fanout && cfg.workers > 1) {  // (fanout workers read their own handles)
       pool = std::make_unique<botwarden::pipeline::WorkerPool>(botwarden::pipeline::pipeline_config(cfg),
                                                                botwarden::pipeline::worker_options(cfg), sinks);
-    } else {
+    } else if (!fanout) {
       pipeline = std::make_unique<botwarden::pipeline::Pipeline>(botwarden::pipeline::pipeline_config(cfg), sinks);
     }
     botwarden::pipeline::install_stop_handlers();
